@@ -1,0 +1,7 @@
+"""``python -m smartfactory`` runs the command line."""
+
+from __future__ import annotations
+
+from smartfactory.cli.main import main
+
+main()

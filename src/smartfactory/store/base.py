@@ -1,0 +1,167 @@
+"""The Store contract: one protocol every storage backend implements.
+
+Data crosses the store boundary as Apache Arrow tables with the fixed schemas below (cheap to
+build from NumPy, zero-copy into DuckDB, COPY-able into PostgreSQL). Timestamps are UTC,
+microsecond resolution. Writes are idempotent on their natural key, so a retried batch never
+doubles data:
+
+==========  ======================  =============================================
+table       natural key             written by
+==========  ======================  =============================================
+samples     (signal_id, ts)         connectors, simulator
+states      (machine, start)        state tracking, simulator
+counts      (machine, ts)           counters, simulator
+events      (ts, kind, source)      everything that raises an event
+orders      (id)                    planning, simulator
+==========  ======================  =============================================
+
+A later write with the same key as a stored row is ignored for samples and counts (first
+write wins: data that was acknowledged does not change) and replaces the row for states
+(an open interval is closed by re-writing it with its end) and orders (status changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from smartfactory.domain.records import Event
+
+__all__ = [
+    "COUNT_SCHEMA",
+    "ORDER_SCHEMA",
+    "SAMPLE_SCHEMA",
+    "STATE_SCHEMA",
+    "SignalKey",
+    "Store",
+]
+
+TS = pa.timestamp("us", tz="UTC")
+
+SAMPLE_SCHEMA = pa.schema(
+    [("signal_id", pa.int32()), ("ts", TS), ("value", pa.float64())],
+)
+STATE_SCHEMA = pa.schema(
+    [
+        ("machine", pa.string()),
+        ("start", TS),
+        ("end", TS),
+        ("state", pa.int8()),  # MachineState code
+        ("reason", pa.string()),
+        ("order_id", pa.string()),
+        ("product", pa.string()),
+    ]
+)
+COUNT_SCHEMA = pa.schema(
+    [("machine", pa.string()), ("ts", TS), ("good", pa.int32()), ("scrap", pa.int32())],
+)
+ORDER_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("product", pa.string()),
+        ("quantity", pa.int32()),
+        ("release", TS),
+        ("due", TS),
+        ("status", pa.string()),  # planned, released, in_progress, done
+        ("good", pa.int32()),
+        ("scrap", pa.int32()),
+        ("finished", TS),  # null until done
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalKey:
+    """Identifies a signal in the store: its machine and name, with unit and kind."""
+
+    machine: str
+    name: str
+    unit: str = ""
+    kind: str = "analog"
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Time-series and relational storage of one plant."""
+
+    def register_signals(self, keys: Sequence[SignalKey]) -> dict[tuple[str, str], int]:
+        """Give each (machine, name) a stable integer id, creating missing ones."""
+        ...
+
+    def signals(self) -> pa.Table:
+        """Every registered signal: signal_id, machine, name, unit, kind."""
+        ...
+
+    def write_samples(self, batch: pa.Table) -> int:
+        """Append samples (SAMPLE_SCHEMA); return rows newly stored (duplicates skipped)."""
+        ...
+
+    def query_samples(
+        self, signal_ids: Sequence[int], start: datetime, end: datetime
+    ) -> pa.Table:
+        """Samples of these signals with start <= ts < end, ordered by signal_id, ts."""
+        ...
+
+    def aggregate_samples(
+        self, signal_ids: Sequence[int], start: datetime, end: datetime, bucket: timedelta
+    ) -> pa.Table:
+        """Per signal and time bucket: signal_id, bucket, n, mean, min, max; ordered."""
+        ...
+
+    def latest_samples(self, signal_ids: Sequence[int]) -> pa.Table:
+        """The newest sample of each signal that has one (SAMPLE_SCHEMA)."""
+        ...
+
+    def write_states(self, batch: pa.Table) -> int:
+        """Upsert state intervals (STATE_SCHEMA) on (machine, start); return rows written."""
+        ...
+
+    def query_states(
+        self, start: datetime, end: datetime, machines: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Intervals overlapping [start, end), not clipped, ordered by machine, start."""
+        ...
+
+    def write_counts(self, batch: pa.Table) -> int:
+        """Append counts (COUNT_SCHEMA); return rows newly stored (duplicates skipped)."""
+        ...
+
+    def query_counts(
+        self, start: datetime, end: datetime, machines: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Counts with start <= ts < end, ordered by machine, ts."""
+        ...
+
+    def write_events(self, events: Sequence[Event]) -> int:
+        """Store events (idempotent on timestamp, kind, source); return rows newly stored."""
+        ...
+
+    def query_events(
+        self, start: datetime, end: datetime, kinds: Sequence[str] | None = None
+    ) -> list[Event]:
+        """Events with start <= timestamp < end, oldest first."""
+        ...
+
+    def write_orders(self, batch: pa.Table) -> int:
+        """Upsert production orders (ORDER_SCHEMA) on id; return rows written."""
+        ...
+
+    def query_orders(self, status: str | None = None) -> pa.Table:
+        """Production orders, optionally only those with this status, ordered by release."""
+        ...
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Retention: delete time-series rows older than ``cutoff``; return rows deleted."""
+        ...
+
+    def flush(self) -> None:
+        """Make every acknowledged write durable."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release the backend; later calls raise StoreClosedError."""
+        ...
