@@ -42,9 +42,9 @@ def test_error_names_line_field_and_expectation(tmp_path: Path) -> None:
     with pytest.raises(PlantFileError) as info:
         load_plant(path)
     message = str(info.value)
-    expected_line = text.splitlines().index(
-        next(ln for ln in text.splitlines() if "mean_life_h: -5" in ln)
-    ) + 1
+    expected_line = (
+        text.splitlines().index(next(ln for ln in text.splitlines() if "mean_life_h: -5" in ln)) + 1
+    )
     assert str(path) in message
     assert f"line {expected_line}" in message
     assert "mean_life_h" in message

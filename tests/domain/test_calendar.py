@@ -28,7 +28,9 @@ def test_windows_in_utc_with_breaks() -> None:
     assert day.shift == "day"
     assert day.start == datetime(2026, 11, 22, 23, tzinfo=UTC)
     assert day.end == datetime(2026, 11, 23, 8, tzinfo=UTC)
-    assert day.breaks == ((datetime(2026, 11, 23, 3, tzinfo=UTC), datetime(2026, 11, 23, 4, tzinfo=UTC)),)
+    assert day.breaks == (
+        (datetime(2026, 11, 23, 3, tzinfo=UTC), datetime(2026, 11, 23, 4, tzinfo=UTC)),
+    )
     night = windows[1]
     assert night.shift == "night"
     assert night.end - night.start == timedelta(hours=9)  # crosses midnight

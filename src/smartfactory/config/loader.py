@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from smartfactory.domain import Plant
 from smartfactory.errors import PlantFileError
@@ -51,15 +52,15 @@ def parse_plant(text: str, source: str = "<plant>") -> Plant:
         raise PlantFileError(source, problems) from err
 
 
-def _describe(error: Any, root: yaml.Node | None) -> str:
-    loc = tuple(error.get("loc", ()))
+def _describe(error: ErrorDetails, root: yaml.Node | None) -> str:
+    loc = tuple(error["loc"])
     field = ".".join(str(p) for p in loc) or "(top level)"
     line = _line_of(root, loc)
     where = f"line {line}: " if line is not None else ""
-    message = str(error.get("msg", "invalid value"))
+    message = error["msg"]
     given = error.get("input")
     shown = ""
-    if error.get("type") != "missing" and not isinstance(given, dict | list):
+    if error["type"] != "missing" and not isinstance(given, dict | list):
         shown = f" (got {given!r})"
     return f"{where}{field}: {message}{shown}"
 

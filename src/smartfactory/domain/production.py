@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from smartfactory.domain.signals import IDENTIFIER
 from smartfactory.domain.text import LocalizedText
 
-__all__ = ["ProductionCount", "ProductionOrder", "Product", "RoutingStep"]
+__all__ = ["Product", "ProductionCount", "ProductionOrder", "RoutingStep"]
 
 
 class RoutingStep(BaseModel):

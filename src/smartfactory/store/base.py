@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 
@@ -42,35 +42,39 @@ __all__ = [
 
 TS = pa.timestamp("us", tz="UTC")
 
-SAMPLE_SCHEMA = pa.schema(
-    [("signal_id", pa.int32()), ("ts", TS), ("value", pa.float64())],
+
+def _schema(*fields: pa.Field[Any]) -> pa.Schema:
+    return pa.schema(fields)
+
+
+SAMPLE_SCHEMA = _schema(
+    pa.field("signal_id", pa.int32()), pa.field("ts", TS), pa.field("value", pa.float64())
 )
-STATE_SCHEMA = pa.schema(
-    [
-        ("machine", pa.string()),
-        ("start", TS),
-        ("end", TS),
-        ("state", pa.int8()),  # MachineState code
-        ("reason", pa.string()),
-        ("order_id", pa.string()),
-        ("product", pa.string()),
-    ]
+STATE_SCHEMA = _schema(
+    pa.field("machine", pa.string()),
+    pa.field("start", TS),
+    pa.field("end", TS),
+    pa.field("state", pa.int8()),  # MachineState code
+    pa.field("reason", pa.string()),
+    pa.field("order_id", pa.string()),
+    pa.field("product", pa.string()),
 )
-COUNT_SCHEMA = pa.schema(
-    [("machine", pa.string()), ("ts", TS), ("good", pa.int32()), ("scrap", pa.int32())],
+COUNT_SCHEMA = _schema(
+    pa.field("machine", pa.string()),
+    pa.field("ts", TS),
+    pa.field("good", pa.int32()),
+    pa.field("scrap", pa.int32()),
 )
-ORDER_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("product", pa.string()),
-        ("quantity", pa.int32()),
-        ("release", TS),
-        ("due", TS),
-        ("status", pa.string()),  # planned, released, in_progress, done
-        ("good", pa.int32()),
-        ("scrap", pa.int32()),
-        ("finished", TS),  # null until done
-    ]
+ORDER_SCHEMA = _schema(
+    pa.field("id", pa.string()),
+    pa.field("product", pa.string()),
+    pa.field("quantity", pa.int32()),
+    pa.field("release", TS),
+    pa.field("due", TS),
+    pa.field("status", pa.string()),  # planned, released, in_progress, done
+    pa.field("good", pa.int32()),
+    pa.field("scrap", pa.int32()),
+    pa.field("finished", TS),  # null until done
 )
 
 
@@ -100,9 +104,7 @@ class Store(Protocol):
         """Append samples (SAMPLE_SCHEMA); return rows newly stored (duplicates skipped)."""
         ...
 
-    def query_samples(
-        self, signal_ids: Sequence[int], start: datetime, end: datetime
-    ) -> pa.Table:
+    def query_samples(self, signal_ids: Sequence[int], start: datetime, end: datetime) -> pa.Table:
         """Samples of these signals with start <= ts < end, ordered by signal_id, ts."""
         ...
 
