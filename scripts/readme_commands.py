@@ -15,10 +15,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def quick_start_commands(text: str) -> list[str]:
     """The command lines of the first bash block of the Quick start section."""
-    section = text.split("## Quick start", 1)
-    if len(section) != 2:
+    heading = re.search(r"^## .*Quick start.*$", text, re.MULTILINE)
+    if heading is None:
         raise SystemExit("README.md has no '## Quick start' section")
-    block = re.search(r"```bash\n(.*?)```", section[1], re.DOTALL)
+    block = re.search(r"```bash\n(.*?)```", text[heading.end() :], re.DOTALL)
     if block is None:
         raise SystemExit("the Quick start section has no ```bash block")
     lines = [ln.strip() for ln in block.group(1).splitlines()]
