@@ -1,0 +1,177 @@
+"""State intervals, events and production orders in DuckDB.
+
+These tables are small next to ``samples`` (one row per state change, event or order), so
+they carry primary keys and use DuckDB's ``INSERT OR REPLACE`` (states, orders: the last
+write of a key wins, also within one batch) and ``INSERT OR IGNORE`` (events: the first wins).
+Every function runs on a connection given by the caller, which serialises writers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from smartfactory.domain.records import Event
+from smartfactory.errors import DataError
+from smartfactory.store.base import ORDER_SCHEMA, STATE_SCHEMA, TS
+from smartfactory.store.duckdb.convert import (
+    conform,
+    from_us,
+    result,
+    schema_of,
+    to_us,
+    unique_rows,
+)
+
+__all__ = [
+    "query_events",
+    "query_orders",
+    "query_states",
+    "write_events",
+    "write_orders",
+    "write_states",
+]
+
+_BATCH = "_sf_batch"
+
+
+def _execute_with(con: duckdb.DuckDBPyConnection, sql: str, batch: pa.Table) -> int:
+    """Run ``sql`` (which reads ``_sf_batch``) with ``batch`` registered; return its row count."""
+    con.register(_BATCH, batch)
+    try:
+        row = con.execute(sql).fetchone()
+    finally:
+        con.unregister(_BATCH)
+    return int(row[0]) if row is not None else 0
+
+
+def write_states(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    """Upsert state intervals on (machine, start); return the number of rows written."""
+    table = conform(batch, STATE_SCHEMA, "states", keys=("machine", "start", "state"))
+    if table.num_rows == 0:
+        return 0
+    table = unique_rows(table, ("machine", "start"), keep="last")
+    return _execute_with(con, f"INSERT OR REPLACE INTO states SELECT * FROM {_BATCH}", table)
+
+
+def query_states(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    machines: Sequence[str] | None = None,
+) -> pa.Table:
+    """Intervals overlapping [start, end) — an open interval (null end) overlaps from its start.
+
+    Intervals are returned whole (not clipped), ordered by machine, start.
+    """
+    lo, hi = to_us(start, "start"), to_us(end, "end")
+    params: dict[str, object] = {"lo": lo, "hi": hi}
+    where = ""
+    if machines is not None:
+        params["machines"] = [str(m) for m in machines]
+        where = " AND list_contains($machines, machine)"
+    rel = con.sql(
+        'SELECT machine, start, "end", state, reason, order_id, product FROM states'
+        ' WHERE start < make_timestamptz($hi) AND ("end" IS NULL OR "end" > make_timestamptz($lo))'
+        f"{where} ORDER BY machine, start",
+        params=params,
+    )
+    return result(rel.to_arrow_table(), STATE_SCHEMA)
+
+
+_EVENT_SCHEMA = schema_of(
+    ("ts", TS),
+    ("kind", pa.string()),
+    ("source", pa.string()),
+    ("message", pa.string()),
+    ("data", pa.string()),
+)
+
+
+def write_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event]) -> int:
+    """Store events, ignoring any whose (timestamp, kind, source) is stored or repeated."""
+    rows: dict[tuple[int, str, str], tuple[str, str]] = {}
+    for event in events:
+        if not isinstance(event, Event):
+            msg = f"expected an Event, got {type(event).__name__}"
+            raise DataError(msg)
+        if not isinstance(event.kind, str) or not isinstance(event.source, str):
+            msg = f"event kind and source must be strings, got {event.kind!r}, {event.source!r}"
+            raise DataError(msg)
+        try:
+            data = json.dumps(event.data, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError) as err:
+            msg = f"event {event.kind!r} from {event.source!r}: data is not JSON: {err}"
+            raise DataError(msg) from err
+        key = (to_us(event.timestamp, "event timestamp"), event.kind, event.source)
+        rows.setdefault(key, (str(event.message), data))
+    if not rows:
+        return 0
+    keys = list(rows)
+    table = pa.table(
+        [
+            pa.array([k[0] for k in keys], type=pa.int64()).cast(TS),
+            pa.array([k[1] for k in keys], type=pa.string()),
+            pa.array([k[2] for k in keys], type=pa.string()),
+            pa.array([rows[k][0] for k in keys], type=pa.string()),
+            pa.array([rows[k][1] for k in keys], type=pa.string()),
+        ],
+        schema=_EVENT_SCHEMA,
+    )
+    return _execute_with(con, f"INSERT OR IGNORE INTO events SELECT * FROM {_BATCH}", table)
+
+
+def query_events(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    kinds: Sequence[str] | None = None,
+) -> list[Event]:
+    """Events with start <= timestamp < end (of these kinds if given), oldest first."""
+    lo, hi = to_us(start, "start"), to_us(end, "end")
+    params: dict[str, object] = {"lo": lo, "hi": hi}
+    where = ""
+    if kinds is not None:
+        params["kinds"] = [str(k) for k in kinds]
+        where = " AND list_contains($kinds, kind)"
+    rows = con.execute(
+        "SELECT epoch_us(ts), kind, source, message, data FROM events"
+        " WHERE ts >= make_timestamptz($lo) AND ts < make_timestamptz($hi)"
+        f"{where} ORDER BY ts, kind, source",
+        params,
+    ).fetchall()
+    return [
+        Event(
+            timestamp=from_us(int(us)),
+            kind=str(kind),
+            source=str(source),
+            message=str(message),
+            data=json.loads(data),
+        )
+        for us, kind, source, message, data in rows
+    ]
+
+
+def write_orders(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    """Upsert production orders on id; return the number of rows written."""
+    table = conform(batch, ORDER_SCHEMA, "orders", keys=("id",))
+    if table.num_rows == 0:
+        return 0
+    table = unique_rows(table, ("id",), keep="last")
+    return _execute_with(con, f"INSERT OR REPLACE INTO orders SELECT * FROM {_BATCH}", table)
+
+
+def query_orders(con: duckdb.DuckDBPyConnection, status: str | None = None) -> pa.Table:
+    """Production orders (only those with ``status`` if given), ordered by release, then id."""
+    where = "" if status is None else " WHERE status = $status"
+    params: dict[str, object] = {} if status is None else {"status": str(status)}
+    rel = con.sql(
+        "SELECT id, product, quantity, release, due, status, good, scrap, finished FROM orders"
+        f"{where} ORDER BY release NULLS LAST, id",
+        params=params,
+    )
+    return result(rel.to_arrow_table(), ORDER_SCHEMA)
