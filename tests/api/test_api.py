@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 MACHINE_KEYS = {
     "machine", "line", "state", "state_code", "since", "duration_s", "reason", "order",
     "product", "good", "scrap", "availability", "performance", "quality", "oee", "degradation",
+    "pbt_s",
+    "apt_s",
+    "ideal_s",
 }  # fmt: skip
 
 
@@ -81,6 +84,14 @@ def test_live_shape(client: TestClient, plant: Plant) -> None:
         assert set(m) == MACHINE_KEYS
         assert MachineState(m["state_code"]).label == m["state"]
         assert m["duration_s"] >= 0
+    # The plant summary is the ISO 22400 ratio of summed times and units, not a mean.
+    ms = body["machines"]
+    apt, pbt = sum(m["apt_s"] for m in ms), sum(m["pbt_s"] for m in ms)
+    units = sum(m["good"] + m["scrap"] for m in ms)
+    expected = (
+        (apt / pbt) * (sum(m["ideal_s"] for m in ms) / apt) * (body["summary"]["good"] / units)
+    )
+    assert body["summary"]["oee"] == pytest.approx(expected)
     down = next(m for m in body["machines"] if m["state"] == "unplanned_stop")
     assert down["reason"] == "failure"
     assert down["state_code"] == 7

@@ -48,8 +48,8 @@ def test_simulate_prints_json_and_stores_the_data(tmp_path: Path) -> None:
         assert isinstance(value, float) and 0 < value <= 1.2, (ratio, value)
     assert isinstance(summary["good_units"], int) and summary["good_units"] > 1000
     with duckdb.connect(str(db), read_only=True) as con:
-        row = con.sql("select sum(good), sum(scrap) from counts").fetchone()
-        samples = con.sql("select count(*) from samples").fetchone()
+        row = con.execute("select sum(good), sum(scrap) from counts").fetchone()
+        samples = con.execute("select count(*) from samples").fetchone()
     assert row == (summary["good_units"], summary["scrap_units"])
     assert samples is not None and samples[0] > 0
 

@@ -113,9 +113,9 @@ def test_demo_runs_the_plant_live_and_stops_cleanly(
     assert "store flushed" in output
     assert "Traceback" not in output
     with duckdb.connect(str(tmp_path / "ws" / "demo.duckdb"), read_only=True) as con:
-        states = con.sql("select count(*) from states").fetchone()
-        counts = con.sql("select sum(good) from counts").fetchone()
-        samples = con.sql("select count(*) from samples").fetchone()
+        states = con.execute("select count(*) from states").fetchone()
+        counts = con.execute("select sum(good) from counts").fetchone()
+        samples = con.execute("select count(*) from samples").fetchone()
     assert states is not None and states[0] > 18
     assert counts is not None and counts[0] is not None and counts[0] > 0
     assert samples is not None and samples[0] > 0

@@ -190,6 +190,9 @@ class MachineLivePublic(_Public):
     quality: float | None
     oee: float | None
     degradation: float | None
+    pbt_s: float = Field(description="Planned busy time of the shift so far (ISO 22400 PBT).")
+    apt_s: float = Field(description="Actual production time of the shift so far (APT).")
+    ideal_s: float = Field(description="Ideal cycle time of the units made this shift.")
 
     @classmethod
     def from_snapshot(cls, snap: MachineSnapshot, now: datetime) -> MachineLivePublic:
@@ -211,12 +214,10 @@ class MachineLivePublic(_Public):
             quality=snap.quality,
             oee=snap.oee,
             degradation=snap.degradation,
+            pbt_s=snap.pbt_s,
+            apt_s=snap.apt_s,
+            ideal_s=snap.ideal_s,
         )
-
-
-def _mean(values: list[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return sum(known) / len(known) if known else None
 
 
 _STOPPED = (MachineState.UNPLANNED_STOP, MachineState.PLANNED_STOP)
@@ -226,8 +227,7 @@ class LiveSummaryPublic(_Public):
     """Plant-wide figures of a snapshot.
 
     ``stopped`` counts planned and unplanned stops; ``down`` only unplanned ones. The ratios
-    are the unweighted means over machines that have a value (a first approximation until the
-    KPI service computes plant OEE from summed ISO 22400 times).
+    are ISO 22400 ratios of the summed times and units of all machines (not a mean of ratios).
     """
 
     machines: int
@@ -246,6 +246,7 @@ class LiveSummaryPublic(_Public):
     def from_snapshot(cls, snapshot: PlantSnapshot) -> LiveSummaryPublic:
         """Count and average over ``snapshot.machines``."""
         ms = snapshot.machines
+        ratios = snapshot.ratios()
         states = {s.label: 0 for s in MachineState}
         for m in ms:
             states[m.state.label] += 1
@@ -257,10 +258,10 @@ class LiveSummaryPublic(_Public):
             states=states,
             good=sum(m.good for m in ms),
             scrap=sum(m.scrap for m in ms),
-            availability=_mean([m.availability for m in ms]),
-            performance=_mean([m.performance for m in ms]),
-            quality=_mean([m.quality for m in ms]),
-            oee=_mean([m.oee for m in ms]),
+            availability=ratios.availability,
+            performance=ratios.performance,
+            quality=ratios.quality,
+            oee=ratios.oee,
         )
 
 

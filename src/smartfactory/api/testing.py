@@ -203,6 +203,7 @@ class ScriptedLive:
         a = 0.78 + 0.025 * (i % 8)
         p = 0.82 + 0.02 * (i % 7)
         q = good / (good + scrap)
+        pbt = 3600.0 + elapsed * self.speed  # consistent sums behind the ratios
         product = self.plant.products[i % len(self.plant.products)].id
         busy = state not in (MachineState.NO_SHIFT, MachineState.UNKNOWN)
         return MachineSnapshot(
@@ -220,4 +221,7 @@ class ScriptedLive:
             quality=q if known else None,
             oee=a * p * q if known else None,
             degradation=(0.07 * i) % 1.0 if known else None,
+            pbt_s=pbt if known else 0.0,
+            apt_s=pbt * a if known else 0.0,
+            ideal_s=pbt * a * p if known else 0.0,
         )

@@ -30,15 +30,19 @@ __all__ = ["demo_start", "register"]
 log = logging.getLogger(__name__)
 
 
-def demo_start(plant: Plant, now: datetime) -> datetime:
-    """Where the demo's simulated clock starts.
+def demo_start(plant: Plant, now: datetime, warm_shifts: int = 3) -> tuple[datetime, datetime]:
+    """Where the demo's simulated clock starts, and where real time takes over.
 
-    That is the latest shift start at or before ``now``, so machines are working as soon as
-    the page opens; ``now`` itself if no shift started in the last week.
+    Real time starts at the latest shift start at or before ``now``, so machines are working
+    as soon as the page opens; before it the plant runs ``warm_shifts`` earlier shifts at full
+    speed, so orders are in progress on every line. Without shifts in the last week both are
+    ``now``.
     """
-    windows = plant.site.calendar.windows(now - timedelta(days=8), now)
-    started = [w.start for w in windows if w.start <= now]
-    return max(started) if started else now
+    starts = [w.start for w in plant.site.calendar.windows(now - timedelta(days=8), now)]
+    starts = [s for s in starts if s <= now]
+    if not starts:
+        return now, now
+    return starts[max(0, len(starts) - 1 - warm_shifts)], starts[-1]
 
 
 def demo(
@@ -68,14 +72,12 @@ def demo(
     Path(f"{db_path}.wal").unlink(missing_ok=True)
     store = open_store(db_path)
     console = Console()
+    sim_start, live_from = demo_start(plant, datetime.now(UTC))
     sim = FactorySimulation(
-        plant,
-        store,
-        seed=seed,
-        start=demo_start(plant, datetime.now(UTC)),
-        speed=speed,
-        cmapss_dir=settings.cmapss_dir,
+        plant, store, seed=seed, start=sim_start, speed=speed, cmapss_dir=settings.cmapss_dir
     )
+    with console.status("warming up: simulating the previous shifts at full speed"):
+        sim.fast_forward(live_from - sim_start)
     server = make_server(
         create_app(settings, plant, sim, store), settings.host, settings.port, log_level="warning"
     )
@@ -128,6 +130,8 @@ def _serve_while_simulating(server: Server, sim: FactorySimulation, minutes: flo
         timer.start()
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; stopping is what the user asked for
     finally:
         if timer is not None:
             timer.cancel()

@@ -222,6 +222,22 @@ class FactorySimulation:
         self._wall_s += time.perf_counter() - wall0
         return self.result()
 
+    def fast_forward(self, duration: timedelta) -> None:
+        """Advance ``duration`` as fast as possible, in real-time mode too.
+
+        A demo uses it as a warm-up, so the live page opens on a plant in full swing (orders in
+        progress on every line) instead of an empty one. The next :meth:`run` re-synchronises
+        the real-time clock. Data produced meanwhile is stored like any other.
+        """
+        if self.speed is None:
+            self.run_for(duration)
+            return
+        env = self.env
+        end = env.now + duration.total_seconds()
+        while env.peek() < end:
+            simpy.Environment.step(env)  # the plain step: no real-time wait
+        self.recorder.flush([m.seg_start if m.in_segment else env.now for m in self.machines])
+
     def _checkpoint(self) -> None:
         """Interrupt producing machines so every unit up to now is committed."""
         env = self.env
@@ -318,6 +334,9 @@ class FactorySimulation:
                         q,
                         oee,
                         d,
+                        pbt_s=pbt,
+                        apt_s=apt,
+                        ideal_s=ideal,
                     )
                 )
         return PlantSnapshot(self.recorder.when(now), period.shift, tuple(out))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smartfactory.domain.live import iso22400_ratios
 from smartfactory.domain.states import MachineState, in_planned_busy_time
 from smartfactory.sim.timeline import Timeline
 
@@ -82,13 +83,5 @@ def ratios(
     apt: float, pbt: float, ideal: float, good: int, scrap: int
 ) -> tuple[float | None, float | None, float | None, float | None]:
     """Availability, performance, quality and OEE; None where undefined."""
-    availability = apt / pbt if pbt > 0 else None
-    performance = ideal / apt if apt > 0 else None
-    total = good + scrap
-    quality = good / total if total > 0 else None
-    oee = (
-        availability * performance * quality
-        if availability is not None and performance is not None and quality is not None
-        else None
-    )
-    return availability, performance, quality, oee
+    r = iso22400_ratios(apt, pbt, ideal, good, scrap)
+    return r.availability, r.performance, r.quality, r.oee

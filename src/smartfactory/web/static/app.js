@@ -139,15 +139,24 @@
     }
   }
 
+  // ISO 22400 OEE of several machines: from summed times and units, not a mean of ratios.
+  function lineOee(ms) {
+    const sum = (key) => ms.reduce((total, m) => total + (m[key] || 0), 0);
+    const pbt = sum("pbt_s");
+    const apt = sum("apt_s");
+    const units = sum("good") + sum("scrap");
+    if (pbt <= 0 || apt <= 0 || units <= 0) return null;
+    return (apt / pbt) * (sum("ideal_s") / apt) * (sum("good") / units);
+  }
+
   function updateLines(machines) {
     const byLine = {};
     for (const m of machines) (byLine[m.line] = byLine[m.line] || []).push(m);
     for (const section of document.querySelectorAll("[data-line]")) {
       const ms = byLine[section.dataset.line] || [];
-      const oees = ms.filter((m) => m.oee !== null).map((m) => m.oee);
       const head = section.querySelector(".line-head");
       setText(head, "producing", String(ms.filter((m) => m.state === "producing").length));
-      setText(head, "oee", percent(oees.length ? oees.reduce((a, b) => a + b, 0) / oees.length : null));
+      setText(head, "oee", percent(lineOee(ms)));
     }
   }
 
