@@ -92,6 +92,15 @@ class CalendarGrid:
         )  # fmt: skip
         return np.unique(np.concatenate(parts)).astype(np.int64)
 
+    def edges(self, lo: int, hi: int) -> I64:
+        """Starts of the window's segments: ``lo`` and every boundary inside (lo, hi), sorted.
+
+        Each segment [edges[j], edges[j + 1]) (the last one ends at ``hi``) lies in one shift
+        occurrence (or none), one break slot, one day and one week.
+        """
+        b = self.boundaries()
+        return np.concatenate(([lo], b[(b > lo) & (b < hi)])).astype(np.int64)
+
     def shift_of(self, t: I64) -> npt.NDArray[np.intp]:
         """Occurrence index of the shift containing each instant; -1 outside every shift."""
         i = _search(self.shift_start, t)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -33,10 +33,12 @@ __all__ = [
     "Intervals",
     "clip_fill",
     "counts_from_arrow",
+    "counts_from_coded",
     "covering",
     "encode",
     "group_cummax",
     "intervals_from_arrow",
+    "intervals_from_coded",
     "split_at",
 ]
 
@@ -165,6 +167,67 @@ def counts_from_arrow(table: pa.Table, machines: Sequence[str]) -> Counts:
         ),
     ).take(machine >= 0)
     return counts.take(np.lexsort((counts.ts, counts.machine)))
+
+
+def _recode(column: pa.ChunkedArray[Any]) -> tuple[tuple[str, ...], I32]:
+    """A dictionary column as (vocabulary with "" first, then sorted; index per row)."""
+    array = cast("pa.DictionaryArray[Any, Any]", column.combine_chunks())
+    words = [str(w) for w in array.dictionary.to_pylist()]
+    vocab = ("", *sorted({w for w in words if w}))
+    if array.indices.null_count == 0 and tuple(words) == vocab:  # already canonical
+        return vocab, np.asarray(array.indices.to_numpy(), dtype=np.int32)
+    remap = np.array([vocab.index(w) for w in words] or [0], dtype=np.int32)
+    index = np.asarray(array.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return vocab, np.where(index >= 0, remap[np.maximum(index, 0)], 0).astype(np.int32)
+
+
+def intervals_from_coded(table: pa.Table, machines: Sequence[str]) -> Intervals:
+    """Intervals of a dictionary-encoded state table (``DuckDBStore.query_states_coded``).
+
+    ``machine`` must be a dictionary over ``machines`` in that order; rows stay in the
+    table's order (not sorted). A null ``end`` becomes the largest representable time.
+    """
+    machine = cast("pa.DictionaryArray[Any, Any]", table.column("machine").combine_chunks())
+    end_col = table.column("end")
+    end = np.asarray(
+        end_col.cast(pa.int64()).fill_null(pa.scalar(2**62, pa.int64())).to_numpy(), dtype=np.int64
+    )
+    reasons, reason = _recode(table.column("reason"))
+    products, product = _recode(table.column("product"))
+    orders, order = _recode(table.column("order_id"))
+    return Intervals(
+        machine=np.asarray(machine.indices.to_numpy(), dtype=np.int32),
+        start=np.asarray(table.column("start").cast(pa.int64()).to_numpy(), dtype=np.int64),
+        end=end,
+        state=np.asarray(table.column("state").to_numpy(), dtype=np.int8),
+        reason=reason,
+        product=product,
+        order=order,
+        machines=tuple(machines),
+        reasons=reasons,
+        products=products,
+        orders=orders,
+    )
+
+
+def counts_from_coded(table: pa.Table) -> Counts:
+    """Counts of a table whose ``machine`` is a dictionary (``query_counts_coded``), unsorted."""
+
+    def ints(name: str) -> I64:
+        col = table.column(name).fill_null(pa.scalar(0, pa.int32()))
+        return np.asarray(col.to_numpy(), dtype=np.int64)
+
+    return Counts(
+        machine=np.asarray(
+            cast(
+                "pa.DictionaryArray[Any, Any]", table.column("machine").combine_chunks()
+            ).indices.to_numpy(),
+            dtype=np.int32,
+        ),
+        ts=np.asarray(table.column("ts").cast(pa.int64()).to_numpy(), dtype=np.int64),
+        good=ints("good"),
+        scrap=ints("scrap"),
+    )
 
 
 def group_cummax(values: I64, group: I32) -> I64:

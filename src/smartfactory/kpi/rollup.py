@@ -21,10 +21,21 @@ from pydantic import BaseModel, ConfigDict
 from smartfactory.domain.assets import Plant
 from smartfactory.kpi.calendar import CalendarGrid, apply_calendar
 from smartfactory.kpi.ideal import IdealCycles
-from smartfactory.kpi.intervals import Counts, Intervals, clip_fill, split_at
+from smartfactory.kpi.intervals import I64, Counts, Intervals, clip_fill, split_at
 from smartfactory.kpi.oee import F64, KPI_NAMES, Frame, Totals, kpis, prepare, totals
 
-__all__ = ["DIMENSIONS", "Cube", "KpiRow", "KpiTable", "build_cube", "rollup"]
+__all__ = [
+    "DIMENSIONS",
+    "Cells",
+    "Cube",
+    "KpiRow",
+    "KpiTable",
+    "build_cube",
+    "cells_from_frame",
+    "group_rows",
+    "make_cube",
+    "rollup",
+]
 
 DIMENSIONS = (
     "machine", "line", "area", "site", "shift", "shift_window", "day", "week", "product", "order",
@@ -32,25 +43,49 @@ DIMENSIONS = (
 """What KPIs can be grouped by; ``shift`` is the shift's name, ``shift_window`` one occurrence."""
 
 OFF_SHIFT = "off_shift"
-_DENSE_LIMIT = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
 class Dimension:
-    """Labels of one dimension: a code per interval and per count, and the code's text."""
+    """Labels of one dimension: a code per cell and the code's text."""
 
-    iv: npt.NDArray[np.intp]
-    ct: npt.NDArray[np.intp]
+    codes: npt.NDArray[np.intp]
     labels: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Cube:
-    """One window's frame with every row labelled in every dimension."""
+class Cells:
+    """One window pre-aggregated per (machine, calendar segment, product, order).
 
-    frame: Frame
+    A *segment* is a stretch of the window between two consecutive calendar boundaries
+    (``edges``), so it lies in one shift occurrence, break slot, day and week. ``totals`` holds
+    each cell's time elements and quantities (calendar already applied); every roll-up is a
+    sum of cells.
+    """
+
+    machine: npt.NDArray[np.intp]
+    segment: npt.NDArray[np.intp]
+    product: npt.NDArray[np.intp]
+    order: npt.NDArray[np.intp]
+    totals: Totals
+    machines: tuple[str, ...]
+    products: tuple[str, ...]
+    orders: tuple[str, ...]
+    edges: I64
+
+
+@dataclass(frozen=True, slots=True)
+class Cube:
+    """One window's cells with every cell labelled in every dimension.
+
+    ``frame`` keeps the interval-level frame when the cube was built from one (the reference
+    path); the fast path leaves it ``None``.
+    """
+
+    cells: Cells
     dims: dict[str, Dimension]
     grid: CalendarGrid
+    frame: Frame | None = None
 
 
 class KpiRow(BaseModel):
@@ -127,6 +162,71 @@ def _lookup(values: Sequence[str]) -> tuple[npt.NDArray[np.intp], tuple[str, ...
     return np.array([index[v] for v in values], dtype=np.intp), labels
 
 
+def group_rows(*columns: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.intp], int, list[int]]:
+    """Group rows by equal values in all ``columns``: (group of each row, groups, first rows).
+
+    Groups are numbered in lexicographic order of their values (first column most significant).
+    """
+    n = int(columns[0].shape[0]) if columns else 0
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), 0, []
+    order = np.lexsort(columns[::-1])
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in columns:
+        sc = c[order]
+        new[1:] |= sc[1:] != sc[:-1]
+    group = np.empty(n, dtype=np.intp)
+    group[order] = np.cumsum(new) - 1
+    return group, int(new.sum()), order[new].tolist()
+
+
+def cells_from_frame(frame: Frame, edges: I64) -> Cells:
+    """The reference aggregation: sum a frame (intervals already cut at ``edges``) into cells."""
+    iv, ct = frame.intervals, frame.counts
+    row = np.maximum(frame.count_row, 0)
+    seg_iv = np.searchsorted(edges, iv.start, side="right") - 1
+    seg_ct = np.searchsorted(edges, ct.ts, side="right") - 1
+    prod_ct = iv.product[row] if len(iv) else np.zeros(len(ct), dtype=np.int32)
+    order_ct = iv.order[row] if len(iv) else np.zeros(len(ct), dtype=np.int32)
+    cols = [
+        np.concatenate([a, b]).astype(np.intp)
+        for a, b in (
+            (iv.machine, ct.machine), (seg_iv, seg_ct), (iv.product, prod_ct), (iv.order, order_ct),
+        )
+    ]  # fmt: skip
+    group, n, first = group_rows(*cols)
+    t = totals(frame, group[: len(iv)], group[len(iv) :], n)
+    m, s, p, o = (c[first] for c in cols)
+    return Cells(m, s, p, o, t, iv.machines, iv.products, iv.orders, edges)
+
+
+def make_cube(plant: Plant, cells: Cells, grid: CalendarGrid, frame: Frame | None = None) -> Cube:
+    """Label every cell in every dimension of :data:`DIMENSIONS`."""
+    machine = cells.machine
+    dims: dict[str, Dimension] = {"machine": Dimension(machine, cells.machines)}
+    where = {}
+    for area, line in plant.lines():
+        for m in line.machines:
+            where[m.id] = (line.id, area.id, plant.site.id)
+    for level, name in enumerate(("line", "area", "site")):
+        codes, labels = _lookup([where.get(m, ("", "", ""))[level] for m in cells.machines])
+        dims[name] = Dimension(codes[machine], labels)
+    at = cells.edges[cells.segment] if cells.edges.size else np.zeros(0, dtype=np.int64)
+    shift = grid.shift_of(at)
+    name_code = np.append(grid.shift_name, len(grid.shift_names))  # -1 -> off_shift
+    dims["shift"] = Dimension(name_code[shift], (*grid.shift_names, OFF_SHIFT))
+    n_occ = len(grid.shift_labels)
+    dims["shift_window"] = Dimension(
+        np.where(shift < 0, n_occ, shift), (*grid.shift_labels, OFF_SHIFT)
+    )
+    dims["day"] = Dimension(grid.day_of(at), grid.day_labels)
+    dims["week"] = Dimension(grid.week_of(at), grid.week_labels)
+    dims["product"] = Dimension(cells.product, cells.products)
+    dims["order"] = Dimension(cells.order, cells.orders)
+    return Cube(cells, dims, grid, frame)
+
+
 def build_cube(
     plant: Plant,
     states: Intervals,
@@ -137,40 +237,18 @@ def build_cube(
     grid: CalendarGrid,
     calendar: bool = True,
 ) -> Cube:
-    """Clip, fill and cut the window's intervals and label every row in every dimension."""
+    """The reference path: clip, fill and cut the intervals, then sum them into cells.
+
+    Keeps the interval-level frame (``cube.frame``) for the loss analysis.
+    """
     iv = clip_fill(states, start_us, end_us)
     iv, _ = split_at(iv, grid.boundaries())
     if calendar:
         iv = apply_calendar(iv, grid)
     keep = (counts.ts >= start_us) & (counts.ts < end_us)
     frame = prepare(iv, counts.take(keep), IdealCycles.from_plant(plant))
-    ct = frame.counts
-    row = np.maximum(frame.count_row, 0)
-    dims: dict[str, Dimension] = {}
-    machine_iv, machine_ct = iv.machine.astype(np.intp), ct.machine.astype(np.intp)
-    dims["machine"] = Dimension(machine_iv, machine_ct, iv.machines)
-    where = {}
-    for area, line in plant.lines():
-        for m in line.machines:
-            where[m.id] = (line.id, area.id, plant.site.id)
-    for level, name in enumerate(("line", "area", "site")):
-        codes, labels = _lookup([where.get(m, ("", "", ""))[level] for m in iv.machines])
-        dims[name] = Dimension(codes[machine_iv], codes[machine_ct], labels)
-    s_iv, s_ct = grid.shift_of(iv.start), grid.shift_of(ct.ts)
-    n_occ = len(grid.shift_labels)
-    name_code = np.append(grid.shift_name, len(grid.shift_names))  # -1 -> off_shift
-    dims["shift"] = Dimension(name_code[s_iv], name_code[s_ct], (*grid.shift_names, OFF_SHIFT))
-    dims["shift_window"] = Dimension(
-        np.where(s_iv < 0, n_occ, s_iv), np.where(s_ct < 0, n_occ, s_ct),
-        (*grid.shift_labels, OFF_SHIFT),
-    )  # fmt: skip
-    dims["day"] = Dimension(grid.day_of(iv.start), grid.day_of(ct.ts), grid.day_labels)
-    dims["week"] = Dimension(grid.week_of(iv.start), grid.week_of(ct.ts), grid.week_labels)
-    product_ct = iv.product[row] if len(iv) else np.zeros(len(ct), dtype=np.int32)
-    order_ct = iv.order[row] if len(iv) else np.zeros(len(ct), dtype=np.int32)
-    dims["product"] = Dimension(iv.product.astype(np.intp), product_ct.astype(np.intp), iv.products)
-    dims["order"] = Dimension(iv.order.astype(np.intp), order_ct.astype(np.intp), iv.orders)
-    return Cube(frame, dims, grid)
+    cells = cells_from_frame(frame, grid.edges(start_us, end_us))
+    return make_cube(plant, cells, grid, frame)
 
 
 def rollup(cube: Cube, by: Sequence[str]) -> KpiTable:
@@ -179,31 +257,11 @@ def rollup(cube: Cube, by: Sequence[str]) -> KpiTable:
     if unknown:
         msg = f"unknown grouping {unknown}; choose from {', '.join(DIMENSIONS)}"
         raise ValueError(msg)
-    frame = cube.frame
-    n_iv, n_ct = len(frame.intervals), len(frame.counts)
+    cells = cube.cells.totals
     if not by:
-        g_iv, g_ct = np.zeros(n_iv, np.intp), np.zeros(n_ct, np.intp)
-        t = totals(frame, g_iv, g_ct, 1)
+        t = cells.combine(np.zeros(len(cells), np.intp), 1)
         return KpiTable((), [()], t, kpis(t))
-    sizes = tuple(max(len(cube.dims[d].labels), 1) for d in by)
-    key_iv = np.ravel_multi_index(tuple(cube.dims[d].iv for d in by), sizes)
-    key_ct = np.ravel_multi_index(tuple(cube.dims[d].ct for d in by), sizes)
-    space = int(np.prod(sizes, dtype=np.int64))
-    if space <= _DENSE_LIMIT:  # dense codes: O(n) instead of sorting every row
-        present = np.zeros(space, dtype=bool)
-        present[key_iv] = True
-        present[key_ct] = True
-        uniq = np.flatnonzero(present)
-        remap = np.zeros(space, dtype=np.intp)
-        remap[uniq] = np.arange(uniq.size)
-        g_iv, g_ct = remap[key_iv], remap[key_ct]
-    else:
-        uniq, inverse = np.unique(np.concatenate([key_iv, key_ct]), return_inverse=True)
-        g_iv, g_ct = inverse[:n_iv], inverse[n_iv:]
-    t = totals(frame, g_iv, g_ct, uniq.size)
-    codes = np.unravel_index(uniq, sizes)
-    keys = [
-        tuple(cube.dims[d].labels[int(codes[j][i])] for j, d in enumerate(by))
-        for i in range(uniq.size)
-    ]
+    group, n, first = group_rows(*(cube.dims[d].codes for d in by))
+    t = cells.combine(group, n)
+    keys = [tuple(cube.dims[d].labels[int(cube.dims[d].codes[i])] for d in by) for i in first]
     return KpiTable(tuple(by), keys, t, kpis(t))

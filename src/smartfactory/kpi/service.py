@@ -22,19 +22,41 @@ import numpy as np
 
 from smartfactory.domain.assets import Plant
 from smartfactory.kpi.calendar import CalendarGrid
+from smartfactory.kpi.cells import fast_cells
 from smartfactory.kpi.classify import assign_reason
 from smartfactory.kpi.files import to_us
-from smartfactory.kpi.intervals import counts_from_arrow, intervals_from_arrow
+from smartfactory.kpi.ideal import IdealCycles
+from smartfactory.kpi.intervals import (
+    Counts,
+    Intervals,
+    counts_from_arrow,
+    counts_from_coded,
+    intervals_from_arrow,
+    intervals_from_coded,
+)
 from smartfactory.kpi.losses import LossReport
 from smartfactory.kpi.losses import losses as compute_losses
-from smartfactory.kpi.oee import over_performing
+from smartfactory.kpi.oee import PM_REASONS, over_performing
 from smartfactory.kpi.reasons import AutoRule, ReasonTree, apply_rules, default_rules, default_tree
-from smartfactory.kpi.rollup import Cube, KpiRow, build_cube, rollup
+from smartfactory.kpi.rollup import Cube, KpiRow, build_cube, make_cube, rollup
 from smartfactory.store.base import Store
 
 __all__ = ["assign_reason", "load_cube", "losses", "oee", "oee_rollups"]
 
 logger = logging.getLogger(__name__)
+
+
+def _read(
+    store: Store, start: datetime, end: datetime, machines: tuple[str, ...]
+) -> tuple[Intervals, Counts]:
+    """The window's rows; through the store's dictionary-encoded bulk reads when it has them."""
+    coded_states = getattr(store, "query_states_coded", None)
+    coded_counts = getattr(store, "query_counts_coded", None)
+    if callable(coded_states) and callable(coded_counts):
+        states = intervals_from_coded(coded_states(start, end, machines), machines)
+        return states, counts_from_coded(coded_counts(start, end, machines))
+    states = intervals_from_arrow(store.query_states(start, end, machines), machines)
+    return states, counts_from_arrow(store.query_counts(start, end, machines), machines)
 
 
 def load_cube(
@@ -45,21 +67,35 @@ def load_cube(
     *,
     calendar: bool = True,
     rules: Sequence[AutoRule] | None = None,
+    reference: bool = False,
 ) -> Cube:
     """The window [start, end) read from ``store``, prepared for any roll-up.
 
     ``calendar=False`` takes the recorded states as they are (no shift/break overlay);
-    ``rules`` defaults to :func:`~smartfactory.kpi.reasons.default_rules`.
+    ``rules`` defaults to :func:`~smartfactory.kpi.reasons.default_rules`. The cube is summed
+    by the fast path (:func:`~smartfactory.kpi.cells.fast_cells`) unless ``reference`` is set
+    or a rule assigns a preventive-maintenance reason; the reference path also keeps the
+    interval-level ``cube.frame`` that the loss analysis needs.
     """
     if end <= start:
         msg = f"empty window: end {end.isoformat()} is not after start {start.isoformat()}"
         raise ValueError(msg)
     machines = tuple(m.id for m in plant.machines())
-    states = intervals_from_arrow(store.query_states(start, end, machines), machines)
-    states = apply_rules(states, default_rules() if rules is None else rules)
-    counts = counts_from_arrow(store.query_counts(start, end, machines), machines)
+    rules = default_rules() if rules is None else rules
     grid = CalendarGrid.build(plant.site.calendar, start, end)
-    return build_cube(plant, states, counts, to_us(start), to_us(end), grid=grid, calendar=calendar)
+    lo, hi = to_us(start), to_us(end)
+    if not reference and not any(rule.reason in PM_REASONS for rule in rules):
+        states, counts = _read(store, start, end, machines)
+        ideal = IdealCycles.from_plant(plant)
+        return make_cube(
+            plant,
+            fast_cells(states, counts, lo, hi, grid=grid, ideal=ideal, calendar=calendar),
+            grid,
+        )
+    states = intervals_from_arrow(store.query_states(start, end, machines), machines)
+    states = apply_rules(states, rules)
+    counts = counts_from_arrow(store.query_counts(start, end, machines), machines)
+    return build_cube(plant, states, counts, lo, hi, grid=grid, calendar=calendar)
 
 
 def _warn(rows: list[KpiRow]) -> None:
@@ -129,6 +165,9 @@ def losses(
     ``micro_stop_s`` counts as a micro-stop; scrap within ``startup_s`` after a setup is
     start-up (reduced yield) loss.
     """
-    cube = load_cube(store, plant, start, end, rules=default_rules(micro_stop_s))
+    cube = load_cube(store, plant, start, end, rules=default_rules(micro_stop_s), reference=True)
+    if cube.frame is None:  # pragma: no cover - the reference path always keeps it
+        msg = "the reference cube has no frame"
+        raise RuntimeError(msg)
     frame = cube.frame if machines is None else cube.frame.machines(machines)
     return compute_losses(frame, tree or default_tree(), startup_s=startup_s)

@@ -228,6 +228,26 @@ class DuckDBStore:
         with self._reading() as con:
             return timeseries.query_counts(con, start, end, machines)
 
+    def query_states_coded(
+        self, start: datetime, end: datetime, machines: Sequence[str]
+    ) -> pa.Table:
+        """Fast bulk read of intervals: dictionary-encoded text, rows in no particular order.
+
+        Not part of the Store protocol; see :func:`.relational.query_states_coded`.
+        """
+        with self._reading() as con:
+            return relational.query_states_coded(con, start, end, machines)
+
+    def query_counts_coded(
+        self, start: datetime, end: datetime, machines: Sequence[str]
+    ) -> pa.Table:
+        """Fast bulk read of counts: ``machine`` dictionary-encoded, rows in no particular order.
+
+        Not part of the Store protocol; see :func:`.timeseries.query_counts_coded`.
+        """
+        with self._reading() as con:
+            return timeseries.query_counts_coded(con, start, end, machines)
+
     def write_events(self, events: Sequence[Event]) -> int:
         """Store events (idempotent on timestamp, kind, source); return rows newly stored."""
         with self._writing() as con:

@@ -46,6 +46,7 @@ __all__ = [
     "aggregate_samples",
     "latest_samples",
     "query_counts",
+    "query_counts_coded",
     "query_samples",
     "write_counts",
     "write_samples",
@@ -321,3 +322,34 @@ def query_counts(
         params=params,
     )
     return result(rel.to_arrow_table(), COUNT_SCHEMA)
+
+
+def query_counts_coded(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, machines: Sequence[str]
+) -> pa.Table:
+    """Counts of these machines with start <= ts < end, in no particular order.
+
+    The fast read for bulk analysis: ``machine`` is a dictionary over ``machines`` (in that
+    order); otherwise the columns of :data:`~smartfactory.store.base.COUNT_SCHEMA`.
+    """
+    lo, hi = to_us(start, "start"), to_us(end, "end")
+    names = [str(m) for m in machines]
+    rel = con.sql(
+        "SELECT mi, ts, good, scrap FROM ("
+        "  SELECT (list_position($m, machine) - 1)::INTEGER AS mi, * FROM counts"
+        "  WHERE ts >= make_timestamptz($lo) AND ts < make_timestamptz($hi)"
+        ") WHERE mi IS NOT NULL",
+        params={"lo": lo, "hi": hi, "m": names},
+    )
+    table = rel.to_arrow_table()
+    machine = pa.DictionaryArray.from_arrays(
+        table.column("mi").combine_chunks(), pa.array(names, pa.string())
+    )
+    return pa.table(
+        {
+            "machine": machine,
+            "ts": table.column("ts").cast(COUNT_SCHEMA.field("ts").type),
+            "good": table.column("good").cast(pa.int32()),
+            "scrap": table.column("scrap").cast(pa.int32()),
+        }
+    )
