@@ -146,7 +146,7 @@ def test_setup_on_product_change(store: DuckDBStore) -> None:
     for s in setups:
         minutes = (s["end"] - s["start"]).total_seconds() / 60
         assert minutes == pytest.approx(30 if s["product"] == "x" else 45)
-        assert s["reason"] == "setup"
+        assert s["reason"] == "changeover"
 
 
 def test_scrap_rises_with_degradation(store: DuckDBStore) -> None:

@@ -218,13 +218,16 @@ class MachineSim:
             job = self.job if self.job is not None else self._take()
             if job is None:
                 starved = self._shop().upstream[self.id] > 0
-                self._become(MachineState.STARVED if starved else MachineState.IDLE)
+                if starved:
+                    self._become(MachineState.STARVED, "starved_upstream")
+                else:
+                    self._become(MachineState.IDLE)
                 self._wake = env.event()
                 yield self._wake | env.timeout(slot_end - now)
                 self._wake = None
                 continue
             if self.setup_left > _EPS:
-                self._become(MachineState.SETUP, "setup", job)
+                self._become(MachineState.SETUP, "changeover", job)
                 dt = min(self.setup_left, slot_end - now)
                 yield env.timeout(dt)
                 self.setup_left -= dt

@@ -7,6 +7,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from smartfactory.kpi.reasons import default_tree
+
 __all__ = ["LANGUAGES", "Translator", "load_strings"]
 
 LANGUAGES: tuple[str, ...] = ("en", "ko")
@@ -22,6 +24,9 @@ def load_strings(language: str) -> dict[str, Any]:
     table = json.loads(text)
     if not isinstance(table, dict):
         raise TypeError(f"i18n/{language}.json must hold an object")
+    # Downtime reasons are labelled by the reason tree (one source for KPIs and pages).
+    tree = {node.code: node.label.get(language) for _, node in default_tree().nodes()}
+    table["reasons"] = {**table.get("reasons", {}), **tree}
     return table
 
 

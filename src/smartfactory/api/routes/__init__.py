@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from smartfactory.api.routes import health, live, plant
+from smartfactory.api.routes import health, kpi, live, plant
 
 __all__ = ["router"]
 
@@ -12,3 +12,4 @@ router = APIRouter()
 router.include_router(health.router)
 router.include_router(plant.router)
 router.include_router(live.router)
+router.include_router(kpi.router)
