@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from smartfactory.domain.records import Event
+from smartfactory.domain.states import MachineState
 from smartfactory.errors import NotFoundError
 from smartfactory.kpi.spc.alerts import alerts
 from smartfactory.kpi.spc.capability import Capability, capability
@@ -34,6 +36,32 @@ class SpcResult:
     capability: Capability | None
 
 
+def _producing(
+    store: Store, machine: str, start: datetime, end: datetime, us: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which of the sample times ``us`` fall inside a producing interval of ``machine``.
+
+    All of them when the machine has no recorded states in the window (signals without state
+    tracking cannot be split by state).
+    """
+    states = store.query_states(start, end, [machine])
+    if states.num_rows == 0:
+        return np.ones(us.shape, dtype=np.bool_)
+    code = np.asarray(states.column("state").to_numpy(), dtype=np.int64)
+    keep = code == int(MachineState.PRODUCING)
+    lo = np.asarray(states.column("start").cast(pa.int64()).to_numpy(), dtype=np.int64)[keep]
+    hi_col = states.column("end").cast(pa.int64())
+    open_end = np.asarray(hi_col.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    hi = np.asarray(hi_col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    hi = np.where(open_end, np.inf, hi)[keep]
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    k = np.searchsorted(lo, us, side="right") - 1  # the last interval starting at or before
+    inside = k >= 0
+    inside[inside] = us[inside] < hi[k[inside]]
+    return inside
+
+
 def spc_signal(
     store: Store,
     machine: str,
@@ -47,11 +75,15 @@ def spc_signal(
     lsl: float | None = None,
     usl: float | None = None,
     write_alerts: bool = True,
+    producing_only: bool = True,
 ) -> SpcResult:
     """Chart ``signal`` of ``machine`` over [start, end); store an alert event per rule hit.
 
-    Subgroups (X-bar charts) are consecutive runs of ``subgroup`` samples, stamped with their
-    last sample. NotFoundError when the signal is unknown or has fewer than 2 points.
+    With ``producing_only`` (the default) only samples taken while the machine was producing
+    are charted (when states are recorded): a process parameter is in control or not while
+    the process runs, and idle or stopped readings would mix two populations. Subgroups (X-bar charts) are consecutive
+    runs of ``subgroup`` samples, stamped with their last sample. NotFoundError when the signal
+    is unknown or has fewer than 2 points.
     """
     table = store.signals()
     ids = [
@@ -64,6 +96,8 @@ def spc_signal(
     values = np.asarray(samples.column("value").to_numpy(zero_copy_only=False), dtype=np.float64)
     us = np.asarray(samples.column("ts").cast(pa.int64()).to_numpy(), dtype=np.int64)
     ok = ~np.isnan(values)
+    if producing_only:
+        ok &= _producing(store, machine, start, end, us)
     values, us = values[ok], us[ok]
     if chart == "imr":
         if values.size < 2:
