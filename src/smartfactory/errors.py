@@ -11,16 +11,26 @@ exceptions are translated at the adapter that calls the library (``raise ... fro
     │   └── StoreClosedError        the store was used after close()
     ├── SimulationError             the simulator met an impossible situation
     ├── DatasetError                a public data set is missing or malformed
-    └── NotFoundError               a named entity (machine, signal, order) does not exist
+    ├── NotFoundError               a named entity (machine, signal, order) does not exist
+    └── ConnectorError              a connector failed (library errors translated to these)
+        ├── ConnectorUnavailableError   the peer cannot be reached or the connection dropped
+        │   └── ConnectorTimeoutError   the peer did not answer within the configured timeout
+        ├── ConnectorConfigError        a connector's configuration is invalid
+        └── ManifestError               a registered connector's manifest or class is invalid
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConnectorConfigError",
+    "ConnectorError",
+    "ConnectorTimeoutError",
+    "ConnectorUnavailableError",
     "DataError",
     "DatasetError",
     "FactoryError",
+    "ManifestError",
     "NotFoundError",
     "PlantFileError",
     "SimulationError",
@@ -69,3 +79,23 @@ class DatasetError(FactoryError):
 
 class NotFoundError(FactoryError):
     """A named entity does not exist."""
+
+
+class ConnectorError(FactoryError):
+    """A connector failed; the message names the peer and what went wrong."""
+
+
+class ConnectorUnavailableError(ConnectorError):
+    """The peer cannot be reached, or the connection to it was lost."""
+
+
+class ConnectorTimeoutError(ConnectorUnavailableError):
+    """The peer did not answer within the configured timeout."""
+
+
+class ConnectorConfigError(ConnectorError):
+    """A connector configuration is invalid (unknown tag, impossible register map)."""
+
+
+class ManifestError(ConnectorError):
+    """A registered connector does not honour the contract (bad manifest, missing methods)."""

@@ -81,9 +81,9 @@ def spc_signal(
 
     With ``producing_only`` (the default) only samples taken while the machine was producing
     are charted (when states are recorded): a process parameter is in control or not while
-    the process runs, and idle or stopped readings would mix two populations. Subgroups (X-bar charts) are consecutive
-    runs of ``subgroup`` samples, stamped with their last sample. NotFoundError when the signal
-    is unknown or has fewer than 2 points.
+    the process runs, and idle or stopped readings would mix two populations. Subgroups
+    (X-bar charts) are consecutive runs of ``subgroup`` samples, stamped with their last
+    sample. NotFoundError when the signal is unknown or has fewer than 2 points.
     """
     table = store.signals()
     ids = [
