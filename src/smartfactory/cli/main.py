@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from smartfactory import __version__
-from smartfactory.cli import demo_cmd, kpi_cmd, plant_cmd, simulate_cmd
+from smartfactory.cli import bench_cmd, demo_cmd, kpi_cmd, plant_cmd, simulate_cmd
 from smartfactory.errors import FactoryError
 
 __all__ = ["app", "main"]
@@ -29,6 +29,7 @@ plant_cmd.register(app)
 simulate_cmd.register(app)
 demo_cmd.register(app)
 kpi_cmd.register(app)
+bench_cmd.register(app)
 
 
 @app.command()
