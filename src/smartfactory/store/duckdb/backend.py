@@ -32,7 +32,7 @@ import pyarrow as pa
 from smartfactory.domain.records import Event
 from smartfactory.errors import DataError, StoreClosedError, StoreError
 from smartfactory.store.base import SignalKey
-from smartfactory.store.duckdb import relational, timeseries
+from smartfactory.store.duckdb import relational, rollup, timeseries
 from smartfactory.store.duckdb.convert import SIGNAL_SCHEMA, result, to_us
 from smartfactory.store.duckdb.schema import migrate
 
@@ -276,7 +276,8 @@ class DuckDBStore:
         """Retention: delete time-series rows older than ``cutoff``; return rows deleted.
 
         Deletes samples, counts and events with ts < cutoff and state intervals that ended
-        before it (open intervals are kept). Orders and signals are never deleted.
+        before it (open intervals are kept). Orders and signals are never deleted. The
+        1-minute roll-up follows the samples (not counted in the result).
         """
         us = to_us(cutoff, "cutoff")
         statements = (
@@ -292,6 +293,7 @@ class DuckDBStore:
                 for statement in statements:
                     row = con.execute(statement, [us]).fetchone()
                     deleted += int(row[0]) if row is not None else 0
+                rollup.retain(con, us)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")

@@ -12,11 +12,18 @@ Design notes:
   1-minute buckets by ``time_bucket`` on ``TIMESTAMPTZ`` 2.5 s, by ``epoch_us`` arithmetic
   1.1 s; storing ``TIMESTAMP`` or ``BIGINT`` instead was no faster with the integer
   arithmetic (0.21 / 0.21 / 0.20 s at 20 M), so the typed, time-zone-aware column stays.
+  Buckets of whole minutes now read the roll-up below instead: 0.2-0.5 s at 100 M samples
+  (raw scan 3.0-3.2 s on the same loaded machine), for about 20 % of the append rate.
 * ``samples`` and ``counts`` deliberately have no primary key: appending to an ART index is
   the slowest part of an insert, so idempotence is enforced by the writer (watermarks plus an
   anti-join, see :mod:`smartfactory.store.duckdb.timeseries`). The low-volume tables use
   primary keys and ``INSERT OR REPLACE`` / ``INSERT OR IGNORE``.
 * ``events.data``, ``decisions.data`` hold JSON text (VARCHAR), portable to PostgreSQL.
+* ``samples_1m`` (version 3) is the 1-minute roll-up of ``samples``, one row per signal and
+  minute (``bucket_us``: the minute's start in epoch microseconds), kept equal to the raw
+  table by the writer; see :mod:`smartfactory.store.duckdb.rollup`. Like ``samples`` it has
+  no key index. Migrating a version-2 file back-fills it from the stored samples (one
+  ``GROUP BY`` pass: about 4 s for 100 M samples on 2 cores).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dataclasses import dataclass
 import duckdb
 
 from smartfactory.errors import StoreError
+from smartfactory.store.duckdb import rollup
 
 __all__ = ["MIGRATIONS", "Migration", "migrate", "schema_version"]
 
@@ -127,6 +135,22 @@ MIGRATIONS: tuple[Migration, ...] = (
                 password_hash VARCHAR NOT NULL,
                 created TIMESTAMPTZ NOT NULL
             )""",
+        ),
+    ),
+    Migration(
+        3,
+        "1-minute roll-up of samples (continuous aggregate), back-filled",
+        (
+            f"""CREATE TABLE {rollup.TABLE} (
+                signal_id INTEGER NOT NULL,
+                bucket_us BIGINT NOT NULL,
+                n BIGINT NOT NULL,
+                nv BIGINT NOT NULL,
+                total DOUBLE,
+                lo DOUBLE,
+                hi DOUBLE
+            )""",
+            rollup.BACKFILL,
         ),
     ),
 )

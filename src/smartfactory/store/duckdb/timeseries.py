@@ -12,6 +12,12 @@ timestamp in memory — the *watermark*, loaded once when the store opens:
 3. the remaining rows (late or re-sent data) are inserted with an anti-join against the
    stored rows of those signals, restricted to the late rows' time range (the slow path).
 
+Exactly the rows newly stored (the fast path's batch, the slow path's absent rows) are also
+folded into the 1-minute roll-up in the same transaction (:mod:`.rollup`), which
+:func:`aggregate_samples` reads for buckets of whole minutes (other widths scan raw rows).
+For a large fast-path batch a short-lived worker thread computes the roll-up's partial
+aggregates (NumPy, no connection) while DuckDB appends the rows; both release the GIL.
+
 Watermarks advance only after the transaction commits, so a failed write never makes a later
 retry skip rows. Retention may delete rows below a watermark; the watermark then is merely
 an upper bound and re-sent old rows go through the exact slow path. Every function here runs
@@ -21,6 +27,7 @@ on a connection given by the caller, which serialises writers (see ``backend``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import duckdb
@@ -30,6 +37,7 @@ import pyarrow as pa
 
 from smartfactory.errors import DataError
 from smartfactory.store.base import COUNT_SCHEMA, SAMPLE_SCHEMA
+from smartfactory.store.duckdb import rollup
 from smartfactory.store.duckdb.convert import (
     AGGREGATE_SCHEMA,
     bucket_us,
@@ -53,6 +61,7 @@ __all__ = [
 ]
 
 NO_DATA = np.iinfo(np.int64).min
+_OVERLAP_ROWS = 100_000  # below this a worker thread costs more than it hides
 _BATCH = "_sf_batch"
 
 I64 = npt.NDArray[np.int64]
@@ -111,22 +120,39 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> int:
     return int(row[0]) if row is not None else 0
 
 
-def _insert_absent(con: duckdb.DuckDBPyConnection, table: str, key: str, batch: pa.Table) -> int:
-    """Insert the rows of ``batch`` whose (key, ts) is not stored, scanning only its range."""
+def _absent(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, batch: pa.Table, schema: pa.Schema
+) -> pa.Table:
+    """The rows of ``batch`` whose (key, ts) is not stored, scanning only the batch's range."""
     ts = batch.column("ts").cast(pa.int64()).to_numpy()
     con.register(_BATCH, batch)
     try:
-        row = con.execute(
-            f"INSERT INTO {table} SELECT b.* FROM {_BATCH} b ANTI JOIN ("
+        rel = con.sql(
+            f"SELECT b.* FROM {_BATCH} b ANTI JOIN ("
             f"  SELECT {key}, ts FROM {table}"
-            f"  WHERE ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)"
+            "  WHERE ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)"
             f"  AND {key} IN (SELECT DISTINCT {key} FROM {_BATCH})"
             f") s ON b.{key} = s.{key} AND b.ts = s.ts",
-            {"lo": int(ts.min()), "hi": int(ts.max())},
-        ).fetchone()
+            params={"lo": int(ts.min()), "hi": int(ts.max())},
+        )
+        return result(rel.to_arrow_table(), schema).combine_chunks()
     finally:
         con.unregister(_BATCH)
-    return int(row[0]) if row is not None else 0
+
+
+def _insert_overlapped(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, by_signal: bool
+) -> tuple[int, pa.Table | None]:
+    """Append samples while a worker thread computes their roll-up partials (large batches).
+
+    Both release the GIL, so the NumPy work hides behind DuckDB's insert on a spare core.
+    """
+    if table.num_rows < _OVERLAP_ROWS or not by_signal:
+        return _insert(con, "samples", table), None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sf-rollup") as pool:
+        parts = pool.submit(rollup.partials, table, by_signal)
+        written = _insert(con, "samples", table)
+        return written, parts.result()
 
 
 def _strictly_ordered(first: npt.NDArray[np.integer], second: npt.NDArray[np.integer]) -> bool:
@@ -166,11 +192,17 @@ def write_samples(
     con.execute("BEGIN TRANSACTION")
     try:
         if fresh is None:
-            written = _insert(con, "samples", table)
+            written, parts = _insert_overlapped(con, table, by_signal)
+            rollup.add(con, table, marks.us, by_signal, parts)
         else:
-            written = _insert(con, "samples", table.filter(fresh)) if fresh.any() else 0
-            late = table.filter(pa.array(~fresh))
-            written += _insert_absent(con, "samples", "signal_id", late)
+            new = table.filter(fresh) if fresh.any() else SAMPLE_SCHEMA.empty_table()
+            written = _insert(con, "samples", new) if new.num_rows else 0
+            rollup.add(con, new, marks.us, by_signal)
+            absent = _absent(
+                con, "samples", "signal_id", table.filter(pa.array(~fresh)), SAMPLE_SCHEMA
+            )
+            written += _insert(con, "samples", absent) if absent.num_rows else 0
+            rollup.add(con, absent, None, sorted_by_signal=False)  # join order: arbitrary
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -224,18 +256,26 @@ def aggregate_samples(
     start: datetime,
     end: datetime,
     bucket: timedelta,
+    *,
+    use_rollup: bool = True,
 ) -> pa.Table:
     """Count, mean, min and max per signal and bucket (buckets aligned to the Unix epoch).
 
     ``n`` counts samples including those whose value is null; mean, min and max ignore nulls.
-    The bucket key is integer arithmetic on ``epoch_us(ts)`` relative to the first bucket
-    start, which is non-negative for every selected row, so integer division is a floor.
+    Buckets of whole minutes are answered from the 1-minute roll-up and raw samples at the
+    window's edges (:func:`.rollup.aggregate`) unless ``use_rollup`` is False; other widths
+    scan raw samples. There the bucket key is integer arithmetic on ``epoch_us(ts)`` relative
+    to the first bucket start, non-negative for every selected row, so ``//`` is a floor.
     """
     width = bucket_us(bucket)
     ids = id_list(signal_ids)
     lo, hi = to_us(start, "start"), to_us(end, "end")
     if not ids or hi <= lo:
         return AGGREGATE_SCHEMA.empty_table()
+    if use_rollup:
+        rolled = rollup.aggregate(con, ids, lo, hi, width)
+        if rolled is not None:
+            return result(rolled, AGGREGATE_SCHEMA)
     origin = lo - lo % width
     rel = con.sql(
         "SELECT signal_id, $origin + k * $width AS bucket, n, mean, lo, hi FROM ("
@@ -288,10 +328,9 @@ def write_counts(con: duckdb.DuckDBPyConnection, batch: pa.Table, marks: CountWa
     fresh = all(row["us_min"] > marks.us.get(row["machine"], NO_DATA) for row in span)
     con.execute("BEGIN TRANSACTION")
     try:
-        if fresh:
-            written = _insert(con, "counts", table)
-        else:
-            written = _insert_absent(con, "counts", "machine", table)
+        if not fresh:
+            table = _absent(con, "counts", "machine", table, COUNT_SCHEMA)
+        written = _insert(con, "counts", table) if table.num_rows else 0
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
