@@ -14,10 +14,20 @@ from smartfactory.connectors import discover
 from smartfactory.connectors.memory import MemoryConfig, MemoryConnector
 from smartfactory.connectors.modbus import ModbusConfig, ModbusConnector
 from smartfactory.connectors.mqtt import MqttConfig, MqttConnector
+from smartfactory.connectors.opcua import OpcUaConfig, OpcUaConnector
+from smartfactory.connectors.sparkplug import (
+    DataType,
+    Metric,
+    Payload,
+    SparkplugConfig,
+    SparkplugConnector,
+    encode_payload,
+)
 from smartfactory.connectors.testing import ConnectorCase, ContractError, check_connector
 
 from .modbus_server import ModbusTestServer
 from .mqtt_helpers import BROKER, require_broker, unique_path
+from .opcua_server import OpcUaTestServer
 
 
 @asynccontextmanager
@@ -55,10 +65,41 @@ async def _mqtt() -> AsyncIterator[ConnectorCase]:
                         prepare=prepare)  # fmt: skip
 
 
+@asynccontextmanager
+async def _opcua() -> AsyncIterator[ConnectorCase]:
+    server = OpcUaTestServer()
+    await asyncio.to_thread(server.start)
+    try:
+        tags = [{"name": "speed", "node_id": server.node_id("Press.Speed")},
+                {"name": "running", "node_id": server.node_id("Press.Running")}]  # fmt: skip
+        conn = OpcUaConnector(OpcUaConfig.model_validate({"url": server.url, "tags": tags}))
+        yield ConnectorCase(conn, ["speed", "running"], bad_tag=f"ns={server.ns};s=Nope",
+                            write=("speed", 2.5))  # fmt: skip
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@asynccontextmanager
+async def _sparkplug() -> AsyncIterator[ConnectorCase]:
+    require_broker()
+    group = unique_path().split("/")[0]
+    birth = Payload(1, [Metric("t", 1, None, DataType.DOUBLE, 1.0),
+                        Metric("s", 2, None, DataType.STRING, "ok")], seq=0)  # fmt: skip
+
+    async def prepare() -> None:
+        async with asyncio.timeout(5), aiomqtt.Client(*BROKER) as client:
+            await client.publish(f"spBv1.0/{group}/NBIRTH/e1", encode_payload(birth), qos=1)
+
+    yield ConnectorCase(SparkplugConnector(SparkplugConfig(group=group)), ["e1/t", "e1/s"],
+                        "e1/none", prepare=prepare)  # fmt: skip
+
+
 HARNESSES: dict[str, Callable[[], AbstractAsyncContextManager[ConnectorCase]]] = {
     "memory": _memory,
     "modbus": _modbus,
     "mqtt": _mqtt,
+    "opcua": _opcua,
+    "sparkplug": _sparkplug,
 }
 
 

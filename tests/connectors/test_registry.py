@@ -13,9 +13,10 @@ G = ENTRY_POINT_GROUP
 
 def test_builtins_are_entry_points_and_load() -> None:
     registry = discover([])
-    assert list(registry) == ["memory", "modbus", "mqtt"]
+    assert list(registry) == ["memory", "modbus", "mqtt", "opcua", "sparkplug"]
     assert all(ep.group == G for ep in BUILTIN_ENTRY_POINTS)
     assert Capability.SUBSCRIBE in registry.info("mqtt").capabilities
+    assert Capability.SUBSCRIBE in registry.info("opcua").capabilities
 
 
 def test_create_validates_the_config() -> None:
@@ -24,8 +25,8 @@ def test_create_validates_the_config() -> None:
     assert isinstance(conn, MemoryConnector)
     with pytest.raises(ConnectorConfigError, match="invalid modbus"):
         registry.create("modbus", {"port": 0})
-    with pytest.raises(ConnectorConfigError, match="known: memory, modbus, mqtt"):
-        registry.get("opcua")
+    with pytest.raises(ConnectorConfigError, match="known: memory, modbus, mqtt, opcua, sparkplug"):
+        registry.get("profinet")
 
 
 class NoManifest:

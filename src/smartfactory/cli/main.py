@@ -13,7 +13,15 @@ import typer
 from rich.console import Console
 
 from smartfactory import __version__
-from smartfactory.cli import bench_cmd, demo_cmd, kpi_cmd, plant_cmd, simulate_cmd
+from smartfactory.cli import (
+    bench_cmd,
+    connectors_cmd,
+    demo_cmd,
+    import_cmd,
+    kpi_cmd,
+    plant_cmd,
+    simulate_cmd,
+)
 from smartfactory.errors import FactoryError
 
 __all__ = ["app", "main"]
@@ -30,6 +38,8 @@ simulate_cmd.register(app)
 demo_cmd.register(app)
 kpi_cmd.register(app)
 bench_cmd.register(app)
+connectors_cmd.register(app)
+import_cmd.register(app)
 
 
 @app.command()

@@ -4,7 +4,8 @@
 ``smartfactory.connectors`` entry points, ``poller`` drives one connector instance into the
 store (state, back-off, buffering), ``quarantine`` keeps rejected payloads and ``testing``
 holds the public ``check_connector`` suite. One folder per protocol: ``modbus/``, ``mqtt/``,
-``memory/``.
+``opcua/``, ``sparkplug/``, ``memory/``; ``files/`` imports CSV/Parquet history and
+``discovery`` browses a peer given its URL.
 """
 
 from __future__ import annotations

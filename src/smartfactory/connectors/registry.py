@@ -41,6 +41,10 @@ BUILTIN_ENTRY_POINTS: tuple[EntryPoint, ...] = (
     EntryPoint("memory", "smartfactory.connectors.memory:MemoryConnector", ENTRY_POINT_GROUP),
     EntryPoint("modbus", "smartfactory.connectors.modbus:ModbusConnector", ENTRY_POINT_GROUP),
     EntryPoint("mqtt", "smartfactory.connectors.mqtt:MqttConnector", ENTRY_POINT_GROUP),
+    EntryPoint("opcua", "smartfactory.connectors.opcua:OpcUaConnector", ENTRY_POINT_GROUP),
+    EntryPoint(
+        "sparkplug", "smartfactory.connectors.sparkplug:SparkplugConnector", ENTRY_POINT_GROUP
+    ),
 )
 """The built-in connectors, declared exactly as the package metadata declares them."""
 

@@ -1,0 +1,213 @@
+"""The Sparkplug B connector: follows one group's edge nodes on an MQTT broker.
+
+It subscribes to ``spBv1.0/<group>/#``; a background task hands each message to a
+:class:`~smartfactory.connectors.sparkplug.session.SparkplugHost` (births, aliases, sequence
+numbers, deaths) and keeps the samples until the poller takes them with ``receive()``
+(capability SUBSCRIBE), remembering each tag's latest sample for ``read()``. A malformed
+message or metric goes to the quarantine with its reason. When the host asks for a rebirth
+(unborn node, unknown alias, sequence gap) the connector publishes ``Node Control/Rebirth`` on
+the node's NCMD topic, at most once per ``rebirth_interval_s`` per node. Back-pressure and
+connection loss work as in the MQTT UNS connector: at ``max_pending`` samples the task stops
+taking messages, and a lost connection makes the next ``receive()`` raise
+ConnectorUnavailableError so the poller reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import ClassVar
+
+import aiomqtt
+from pydantic import BaseModel, ConfigDict, Field
+
+from smartfactory.connectors.base import (
+    Capability,
+    Clock,
+    ConnectorInfo,
+    Sample,
+    TagInfo,
+    utc_now,
+)
+from smartfactory.connectors.errors import ConnectorTimeoutError, ConnectorUnavailableError
+from smartfactory.connectors.mqtt.uns import PayloadRejectedError
+from smartfactory.connectors.quarantine import Quarantine
+from smartfactory.connectors.sparkplug.session import (
+    NAMESPACE,
+    SparkplugHost,
+    parse_topic,
+    rebirth_request,
+)
+
+__all__ = ["SparkplugConfig", "SparkplugConnector"]
+
+
+class SparkplugConfig(BaseModel):
+    """A broker and the Sparkplug B group to follow."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, ge=1, le=65535)
+    group: str = Field(pattern=r"^[^/#+]+$", description="The Sparkplug group id.")
+    client_id: str = Field(default="", description="Fixed id: the broker keeps the session.")
+    username: str | None = None
+    password: str | None = None
+    qos: int = Field(default=1, ge=0, le=2)
+    timeout_s: float = Field(default=5.0, gt=0)
+    keepalive_s: int = Field(default=30, ge=5)
+    max_payload_bytes: int = Field(default=1 << 20, ge=1)
+    max_pending: int = Field(default=100_000, ge=1, description="Received samples held.")
+    rebirth_interval_s: float = Field(default=5.0, ge=0, description="Per node, at most.")
+
+
+class SparkplugConnector:
+    """Samples from the Sparkplug B edge nodes of one group."""
+
+    info: ClassVar[ConnectorInfo] = ConnectorInfo(
+        kind="sparkplug",
+        title="MQTT Sparkplug B",
+        config_model=SparkplugConfig,
+        capabilities=frozenset({Capability.READ, Capability.BROWSE, Capability.SUBSCRIBE}),
+        description="Births, aliases, sequence checks and rebirth requests; no protobuf runtime.",
+    )
+
+    def __init__(
+        self, config: SparkplugConfig, clock: Clock = utc_now, quarantine: Quarantine | None = None
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.quarantine = quarantine if quarantine is not None else Quarantine()
+        self.host = SparkplugHost(config.max_payload_bytes)
+        self.latest: dict[str, Sample] = {}
+        self.messages = 0
+        self.rebirths_sent = 0
+        self._pending: deque[Sample] = deque()
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+        self._client: aiomqtt.Client | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._lost = ""
+        self._asked: dict[tuple[str, str], float] = {}
+
+    @property
+    def peer(self) -> str:
+        """host:port, for messages."""
+        return f"{self.config.host}:{self.config.port}"
+
+    async def connect(self) -> None:
+        """Connect and subscribe to the group's messages."""
+        await self.close()
+        cfg = self.config
+        client = aiomqtt.Client(
+            cfg.host, cfg.port, identifier=cfg.client_id or None,
+            clean_session=not cfg.client_id, username=cfg.username, password=cfg.password,
+            timeout=cfg.timeout_s, keepalive=cfg.keepalive_s,
+        )  # fmt: skip
+        try:
+            async with asyncio.timeout(cfg.timeout_s):
+                await client.__aenter__()
+                try:
+                    await client.subscribe(f"{NAMESPACE}/{cfg.group}/#", qos=cfg.qos)
+                except BaseException:
+                    await client.__aexit__(None, None, None)
+                    raise
+        except TimeoutError as err:
+            raise ConnectorTimeoutError(f"sparkplug {self.peer}: connect timed out") from err
+        except aiomqtt.MqttError as err:
+            raise ConnectorUnavailableError(f"sparkplug {self.peer}: {err}") from err
+        self._client = client
+        self._lost = ""
+        self._room.set()
+        self._pump = asyncio.create_task(self._run(client), name=f"sparkplug pump {self.peer}")
+
+    async def close(self) -> None:
+        """Stop receiving and disconnect (received samples stay available)."""
+        pump, self._pump = self._pump, None
+        client, self._client = self._client, None
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        if client is not None:
+            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                async with asyncio.timeout(self.config.timeout_s):
+                    await client.__aexit__(None, None, None)
+
+    async def _run(self, client: aiomqtt.Client) -> None:
+        try:
+            async for message in client.messages:
+                await self._room.wait()
+                payload = message.payload
+                raw = payload if isinstance(payload, bytes) else str(payload).encode()
+                await self._take(client, str(message.topic), raw)
+        except aiomqtt.MqttError as err:
+            self._lost = str(err) or "connection lost"
+            self._arrived.set()
+
+    async def _take(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
+        self.messages += 1
+        try:
+            outcome = self.host.handle(topic, payload, self.clock())
+        except PayloadRejectedError as err:
+            self.quarantine.add(f"sparkplug:{topic}", err.reason, err.detail, payload)
+            return
+        for reason, detail in outcome.rejected:
+            self.quarantine.add(f"sparkplug:{topic}", reason, detail, payload)
+        for s in outcome.samples:
+            self._pending.append(s)
+            self.latest[s.tag] = s
+        if outcome.rebirth:
+            await self._ask_rebirth(client, topic)
+        if len(self._pending) >= self.config.max_pending:
+            self._room.clear()
+        if outcome.samples:
+            self._arrived.set()
+
+    async def _ask_rebirth(self, client: aiomqtt.Client, topic: str) -> None:
+        t = parse_topic(topic)
+        key, now = (t.group, t.edge_node), time.monotonic()
+        last = self._asked.get(key)
+        if last is not None and now - last < self.config.rebirth_interval_s:
+            return
+        self._asked[key] = now
+        ncmd, body = rebirth_request(t.group, t.edge_node, int(self.clock().timestamp() * 1000))
+        async with asyncio.timeout(self.config.timeout_s):
+            await client.publish(ncmd, body, qos=0)
+        self.rebirths_sent += 1
+
+    async def receive(self, max_wait_s: float) -> list[Sample]:
+        """The samples received since the last call, waiting up to ``max_wait_s``."""
+        if not self._pending and not self._lost:
+            if self._client is None:
+                raise ConnectorUnavailableError(f"sparkplug {self.peer}: not connected")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max_wait_s):
+                    await self._arrived.wait()
+        self._arrived.clear()
+        if not self._pending and self._lost:
+            raise ConnectorUnavailableError(f"sparkplug {self.peer}: {self._lost}")
+        out = list(self._pending)
+        self._pending.clear()
+        self._room.set()
+        return out
+
+    async def read(self, tags: Sequence[str]) -> list[Sample]:
+        """The latest value received for each ``edge/[device/]metric`` tag."""
+        if self._client is None or self._lost:
+            raise ConnectorUnavailableError(f"sparkplug {self.peer}: not connected")
+        now = self.clock()
+        return [
+            self.latest.get(t) or Sample.bad(t, now, f"no value received for {t!r}") for t in tags
+        ]
+
+    async def browse(self) -> list[TagInfo]:
+        """Every metric seen so far."""
+        return [
+            TagInfo(tag=t, address=f"{NAMESPACE}/{self.config.group}/{t}",
+                    data_type=type(s.value).__name__)
+            for t, s in sorted(self.latest.items())
+        ]  # fmt: skip
