@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from smartfactory.domain import MachineState
 from smartfactory.domain.live import LiveSource
@@ -54,3 +54,18 @@ def test_realtime_advances_with_speed_and_snapshot_counts_grow(store: DuckDBStor
     assert producing and all(0 <= (m.oee or 0) <= 1.2 for m in producing)
     r = results[0]
     assert r.good_units > 0 and r.samples_written > 0
+
+
+def test_fast_forward_in_real_time_mode_lands_exactly_and_without_waiting() -> None:
+    from smartfactory.config import example_plant
+
+    plant = example_plant()
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 17:00 in Seoul: a gap between shifts
+    sim = FactorySimulation(plant, None, seed=3, start=start, speed=60.0)
+    wall = time.perf_counter()
+    sim.fast_forward(timedelta(hours=2, minutes=30))  # to 19:30 local, still no shift
+    assert time.perf_counter() - wall < 5  # no real-time sleeping
+    assert sim.now() == start + timedelta(hours=2, minutes=30)
+    sim.fast_forward(timedelta(days=1))
+    assert sim.now() == start + timedelta(days=1, hours=2, minutes=30)
+    assert sim.result().good_units > 0  # a day of shifts was produced meanwhile

@@ -234,7 +234,8 @@ class FactorySimulation:
             return
         env = self.env
         end = env.now + duration.total_seconds()
-        while env.peek() < end:
+        env.timeout(end - env.now)  # so the clock lands on ``end`` even if nothing happens then
+        while env.peek() <= end:
             simpy.Environment.step(env)  # the plain step: no real-time wait
         self.recorder.flush([m.seg_start if m.in_segment else env.now for m in self.machines])
 
