@@ -128,3 +128,43 @@ def test_performance_above_one_is_logged(
     rows = oee(store, plant, at(0), at(24), group_by=("product",))
     assert all(isinstance(r, KpiRow) for r in rows)
     assert not [r for r in caplog.records if "ideal cycle" in r.getMessage()]
+
+
+def test_changeovers_by_product_transition() -> None:
+    # m: A 0-1000, setup(B) 1000-1300, B 1300-2000, idle 2000-2100, setup 2100-2500 (no
+    # product on the interval: the next product made, A), A 2500-3000, setup(B) 3000-3200
+    # cut in two pieces at 3100 (one run), B 3200-4000.
+    # n: setup(A) 0-500 with nothing made before it in the window, A 500-1000.
+    us = 10**6
+    edges = [0, 1000, 1300, 2000, 2100, 2500, 3000, 3100, 3200, 4000]
+    st, pr, idl = S.SETUP, S.PRODUCING, S.IDLE
+    states = [pr, st, pr, idl, st, pr, st, st, pr]
+    products = [1, 2, 2, 0, 0, 1, 2, 2, 2]  # index into ("", "A", "B")
+    m_start = np.array(edges[:-1], dtype=np.int64) * us
+    m_end = np.array(edges[1:], dtype=np.int64) * us
+    iv = Intervals(
+        np.array([0] * 9 + [1] * 2, dtype=np.int32),
+        np.concatenate([m_start, np.array([0, 500 * us])]),
+        np.concatenate([m_end, np.array([500 * us, 1000 * us])]),
+        np.array([*states, st, pr], dtype=np.int8),
+        np.zeros(11, dtype=np.int32),
+        np.array([*products, 1, 1], dtype=np.int32),
+        np.zeros(11, dtype=np.int32),
+        ("m", "n"),
+        products=("", "A", "B"),
+    )
+    empty = np.zeros(0, dtype=np.int64)
+    ct = Counts(np.zeros(0, np.int32), empty, empty, empty)
+    report = frame_losses(prepare(iv, ct, IdealCycles({"m": 10.0, "n": 10.0})), default_tree())
+    assert report.changeovers.count == 4 and report.changeovers.seconds == 1400
+    rows = [(t.from_product, t.to_product, t.count, t.seconds, t.mean_s)
+            for t in report.changeovers_by_transition]  # fmt: skip
+    assert rows == [
+        (None, "A", 1, 500, 500),  # ties on seconds: by product names, None first
+        ("A", "B", 2, 500, 250),
+        ("B", "A", 1, 400, 400),
+    ]
+    dumped = report.model_dump(mode="json")["changeovers_by_transition"][1]
+    assert dumped == {
+        "from_product": "A", "to_product": "B", "count": 2, "seconds": 500.0, "mean_s": 250.0
+    }  # fmt: skip

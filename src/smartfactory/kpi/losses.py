@@ -14,7 +14,9 @@ in seconds, so they can be compared and summed)::
 A stop's category comes from its reason in the :class:`~smartfactory.kpi.reasons.ReasonTree`;
 without a reason, from its state (setup -> setup, idle/starved/blocked -> idling, anything
 else -> unknown). Occurrences count runs: contiguous pieces with the same state and reason
-(an interval cut at a shift boundary) are one stop.
+(an interval cut at a shift boundary) are one stop. Changeovers (setup runs) are also broken
+down by product transition: from the last product made before the setup to the product it
+was for.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from smartfactory.kpi.intervals import group_cummax
 from smartfactory.kpi.oee import F64, Frame
 from smartfactory.kpi.reasons import UNCLASSIFIED, LossCategory, ReasonTree
 
-__all__ = ["LossItem", "LossReport", "StopStats", "losses"]
+__all__ = ["ChangeoverTransition", "LossItem", "LossReport", "StopStats", "losses"]
 
 SIX_BIG_LOSSES = (
     "breakdowns", "setup_adjustments", "idling_minor_stops", "reduced_speed",
@@ -70,6 +72,23 @@ class StopStats(BaseModel):
     mean_s: float | None
 
 
+class ChangeoverTransition(BaseModel):
+    """Changeovers from one product to another: how many and how long they took.
+
+    ``from_product`` is the last product the machine made before the setup, ``None`` when it
+    made none earlier in the window; ``to_product`` the product the setup was for (the setup
+    interval's product, else the next product made), ``None`` when unknown.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    from_product: str | None
+    to_product: str | None
+    count: int
+    seconds: float
+    mean_s: float
+
+
 class LossReport(BaseModel):
     """Losses of one window (and machine selection)."""
 
@@ -81,6 +100,7 @@ class LossReport(BaseModel):
     pareto_by_reason: list[LossItem]
     micro_stops: StopStats
     changeovers: StopStats
+    changeovers_by_transition: list[ChangeoverTransition]
     breakdowns: StopStats
     speed_loss_s: float
 
@@ -144,6 +164,44 @@ def _stats(mask: npt.NDArray[np.bool_], secs: F64, starts: npt.NDArray[np.bool_]
     return StopStats(count=count, seconds=seconds, mean_s=seconds / count if count else None)
 
 
+def _transitions(
+    frame: Frame, setup: npt.NDArray[np.bool_], starts: npt.NDArray[np.bool_]
+) -> list[ChangeoverTransition]:
+    """Setup runs grouped by (previous product, next product), longest total first."""
+    iv = frame.intervals
+    n = len(iv)
+    if not setup.any():
+        return []
+    made = (iv.product > 0) & (iv.state != S.SETUP)
+    pos = np.arange(n, dtype=np.int64)
+    # the last interval at or before each row (same machine) that made a product
+    last = group_cummax(np.where(made, pos, -1), iv.machine)
+    # the first one at or after each row: the same running maximum over the reversed rows
+    rev_group = (int(iv.machine.max()) - iv.machine[::-1]).astype(np.int32)
+    first_rev = group_cummax(np.where(made[::-1], pos, -1), rev_group)
+    first = np.where(first_rev >= 0, n - 1 - first_rev, -1)[::-1]
+    run = np.cumsum(starts) - 1
+    seconds = np.bincount(run[setup], weights=iv.seconds[setup], minlength=int(run[-1]) + 1)
+    totals: dict[tuple[str | None, str | None], tuple[int, float]] = {}
+    for i in np.flatnonzero(setup & starts).tolist():
+        before = int(last[i])
+        after = int(first[i])
+        to = (
+            int(iv.product[i]) if iv.product[i] > 0 else int(iv.product[after]) if after >= 0 else 0
+        )
+        key = (
+            iv.products[int(iv.product[before])] if before >= 0 else None,
+            iv.products[to] if to > 0 else None,
+        )
+        count, secs = totals.get(key, (0, 0.0))
+        totals[key] = (count + 1, secs + float(seconds[run[i]]))
+    items = [
+        ChangeoverTransition(from_product=a, to_product=b, count=c, seconds=t, mean_s=t / c)
+        for (a, b), (c, t) in totals.items()
+    ]
+    return sorted(items, key=lambda x: (-x.seconds, x.from_product or "", x.to_product or ""))
+
+
 def _startup_scrap(frame: Frame, startup_s: float) -> F64:
     """Per count: the scrap made within ``startup_s`` after the latest setup ended."""
     iv, ct = frame.intervals, frame.counts
@@ -198,6 +256,7 @@ def losses(frame: Frame, tree: ReasonTree, startup_s: float = 600.0) -> LossRepo
     ]
     stop_starts = starts[stop]
     minor = stop & (cat == _CATS.index(LossCategory.MINOR_STOP))
+    setup = in_pbt & (iv.state == S.SETUP)
     return LossReport(
         six_big_losses=six,
         unknown_s=cat_s(LossCategory.UNKNOWN),
@@ -206,7 +265,8 @@ def losses(frame: Frame, tree: ReasonTree, startup_s: float = 600.0) -> LossRepo
             iv.reason[stop].astype(np.intp), secs[stop], stop_starts, reason_labels
         ),
         micro_stops=_stats(minor, secs, starts),
-        changeovers=_stats(in_pbt & (iv.state == S.SETUP), secs, starts),
+        changeovers=_stats(setup, secs, starts),
+        changeovers_by_transition=_transitions(frame, setup, starts),
         breakdowns=_stats(stop & (cat == _CATS.index(LossCategory.BREAKDOWN)), secs, starts),
         speed_loss_s=speed,
     )
