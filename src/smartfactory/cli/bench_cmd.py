@@ -1,4 +1,8 @@
-"""``smartfactory bench``: the product's benchmarks on public data sets (``bench cmapss``).
+"""``smartfactory bench``: the product's benchmarks on public data sets (``cmapss``, ``anomaly``).
+
+``bench anomaly`` runs the SKAB-format anomaly protocol (see
+:mod:`smartfactory.maintenance.anomaly.benchmark`) and prints
+``{"files", "f1", "far", "mar", "nab_standard", "nab_low_fp", "nab_low_fn"}`` with ``--json``.
 
 ``bench cmapss`` runs the standard C-MAPSS protocol (see
 :mod:`smartfactory.maintenance.rul.benchmark`) and prints one JSON object with ``--json``
@@ -18,6 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from smartfactory.errors import ConfigError
+from smartfactory.maintenance.anomaly.benchmark import bench_anomaly
 from smartfactory.maintenance.rul.benchmark import SeedResult, bench_cmapss
 from smartfactory.maintenance.rul.cmapss import SUBSETS, default_cmapss_dir
 
@@ -74,6 +79,25 @@ def cmapss(
             f"{row['score_mean']:.0f}",
             f"{row['train_s']:.1f}",
         )
+    Console().print(table)
+
+
+@bench_app.command("anomaly")
+def anomaly(
+    data: Annotated[
+        Path, typer.Option(exists=True, file_okay=False, help="Folder of labelled CSV files.")
+    ],
+    train_rows: Annotated[int, typer.Option(min=1, help="Rows per file to fit on.")] = 400,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Anomaly detection (F1/FAR/MAR) and changepoints (NAB) on SKAB-format CSV files."""
+    report = bench_anomaly(data, train_rows)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table("metric", "value")
+    for key, value in report.items():
+        table.add_row(key, str(value) if isinstance(value, int) else f"{value:.3f}")
     Console().print(table)
 
 

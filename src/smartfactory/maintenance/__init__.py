@@ -10,6 +10,7 @@ from smartfactory.maintenance.base import (
     RULPrediction,
 )
 from smartfactory.maintenance.checks import ContractError, check_detector, check_rul_estimator
+from smartfactory.maintenance.health import Contribution, HealthModel, HealthReading
 from smartfactory.maintenance.registry import (
     DETECTORS,
     RUL_ESTIMATORS,
@@ -21,8 +22,11 @@ __all__ = [
     "DETECTORS",
     "RUL_ESTIMATORS",
     "ContractError",
+    "Contribution",
     "Detector",
     "Estimator",
+    "HealthModel",
+    "HealthReading",
     "RULEstimator",
     "RULInterval",
     "RULPrediction",
