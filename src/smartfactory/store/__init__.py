@@ -1,7 +1,8 @@
 """Storage of a plant's time series and records behind one protocol, :class:`Store`.
 
 ``open_store(path)`` opens (creating it and its folder if needed) the embedded DuckDB file,
-the default backend; other backends implement the same protocol and pass the same contract
+the default backend, or, given a ``postgresql://`` URL, the PostgreSQL server backend
+(:class:`PostgresStore`); both implement the same protocol and pass the same contract
 tests (``tests/store/test_store_contract.py``).
 """
 
@@ -18,6 +19,7 @@ from smartfactory.store.base import (
     Store,
 )
 from smartfactory.store.duckdb import AGGREGATE_SCHEMA, SIGNAL_SCHEMA, DuckDBStore
+from smartfactory.store.postgres import PostgresStore
 
 __all__ = [
     "AGGREGATE_SCHEMA",
@@ -27,17 +29,25 @@ __all__ = [
     "SIGNAL_SCHEMA",
     "STATE_SCHEMA",
     "DuckDBStore",
+    "PostgresStore",
     "SignalKey",
     "Store",
     "open_store",
 ]
 
 
-def open_store(path: Path | str) -> Store:
-    """Open the embedded DuckDB store at ``path``, creating the file and its parent folders.
+_URL_SCHEMES = ("postgresql://", "postgres://")
 
-    ``":memory:"`` opens a private in-memory database.
+
+def open_store(path: Path | str) -> Store:
+    """Open the store at ``path``: a ``postgresql://`` URL or an embedded DuckDB file.
+
+    A URL opens :class:`PostgresStore` in its default schema (``smartfactory``), creating or
+    migrating its tables. Otherwise ``path`` is a DuckDB file, created with its parent
+    folders if needed; ``":memory:"`` opens a private in-memory database.
     """
+    if isinstance(path, str) and path.startswith(_URL_SCHEMES):
+        return PostgresStore(path)
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return DuckDBStore(path)

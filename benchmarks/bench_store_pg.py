@@ -1,0 +1,136 @@
+"""Store benchmark: COPY ingest rate of the PostgreSQL backend against a bare COPY.
+
+Appends the same generated samples through ``PostgresStore.write_samples`` (binary COPY into
+a temporary staging table, then ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the
+daily-partitioned ``samples`` with its primary key and BRIN index) and through a bare binary
+``COPY`` of the same rows into an unindexed, unpartitioned table of the same columns, batch by
+batch, alternating who goes first, timing only the write calls. Both include encoding the
+Arrow batch to binary COPY with NumPy (the same function), so the ratio is the store's
+overhead: staging, key checks, partition routing. Target >= 200,000 samples/s on 2 cores.
+Finally a re-sent batch must store 0 rows. Everything goes into a private schema of the
+database, dropped at the end. Prints one JSON line.
+
+    python benchmarks/bench_store_pg.py                         # 2 M samples, 100 signals
+    python benchmarks/bench_store_pg.py --samples 10000000 --database postgresql://...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+import psycopg
+import pyarrow as pa
+
+from smartfactory.store import PostgresStore, SignalKey
+from smartfactory.store.postgres.copy import encode_samples
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+TS = pa.timestamp("us", tz="UTC")
+
+
+def batches(n_samples: int, n_signals: int, batch_rows: int, seed: int = 0):
+    """Yield SAMPLE_SCHEMA tables, each covering consecutive seconds of every signal."""
+    rng = np.random.default_rng(seed)
+    steps_total = n_samples // n_signals
+    steps = max(1, batch_rows // n_signals)
+    t0 = int(T0.timestamp()) * 1_000_000
+    ids = np.arange(1, n_signals + 1, dtype=np.int32)
+    for first in range(0, steps_total, steps):
+        k = min(steps, steps_total - first)
+        ts = t0 + (first + np.arange(k, dtype=np.int64)) * 1_000_000
+        yield pa.table(
+            {
+                "signal_id": np.repeat(ids, k),
+                "ts": pa.array(np.tile(ts, n_signals)).cast(TS),
+                "value": rng.normal(50.0, 10.0, size=k * n_signals),
+            }
+        )
+
+
+def check(ok: bool, message: str) -> None:
+    """Stop the benchmark when a result is wrong: a fast wrong answer is no result."""
+    if not ok:
+        raise SystemExit(f"bench_store_pg: {message}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2_000_000)
+    parser.add_argument("--signals", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=100_000, help="rows per write")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("SF_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    args = parser.parse_args()
+    schema = f"sf_bench_{os.getpid()}"
+    wall = time.perf_counter()
+    store = PostgresStore(args.database, schema=schema, statement_timeout_s=600)
+    raw = psycopg.connect(args.database, autocommit=True, connect_timeout=5)
+    try:
+        raw.execute(f"CREATE TABLE {schema}.bare (signal_id integer, ts timestamptz, value float8)")
+        store.register_signals([SignalKey(f"m{i // 10}", f"s{i}") for i in range(args.signals)])
+        store_s = raw_s = 0.0
+        rows = written = 0
+        last: pa.Table | None = None
+        for k, batch in enumerate(batches(args.samples, args.signals, args.batch)):
+            for who in (0, 1) if k % 2 == 0 else (1, 0):  # alternate who goes first
+                t = time.perf_counter()
+                if who == 0:
+                    written += store.write_samples(batch)
+                    store_s += time.perf_counter() - t
+                else:
+                    payload = encode_samples(batch)
+                    with (
+                        raw.transaction(),
+                        raw.cursor() as cur,
+                        cur.copy(f"COPY {schema}.bare FROM STDIN (FORMAT BINARY)") as copy,
+                    ):
+                        copy.write(payload)
+                    raw_s += time.perf_counter() - t
+            rows += batch.num_rows
+            last = batch
+        check(written == rows, f"store kept {written} of {rows} new samples")
+        if last is None:
+            raise SystemExit("bench_store_pg: no samples generated")
+        t = time.perf_counter()
+        rewritten = store.write_samples(last)
+        rewrite_s = time.perf_counter() - t
+        check(rewritten == 0, f"a re-sent batch stored {rewritten} rows")
+        server = raw.execute("SHOW server_version").fetchone()
+    finally:
+        raw.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        raw.close()
+        store.close()
+    store_rate = rows / store_s
+    raw_rate = rows / raw_s
+    print(
+        json.dumps(
+            {
+                "benchmark": "store_pg_ingest",
+                "samples": rows,
+                "signals": args.signals,
+                "batch_rows": args.batch,
+                "store_samples_per_s": round(store_rate),
+                "bare_copy_samples_per_s": round(raw_rate),
+                "ratio_store_to_bare": round(store_rate / raw_rate, 3),
+                "target_samples_per_s": 200_000,
+                "meets_target": store_rate >= 200_000,
+                "resend_batch_s": round(rewrite_s, 4),
+                "postgresql": None if server is None else str(server[0]),
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "wall_s": round(time.perf_counter() - wall, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,570 @@
+"""PostgresStore: the Store protocol on a PostgreSQL server (psycopg 3).
+
+Layout: every table of one store lives in one PostgreSQL schema (``smartfactory`` unless
+given), created and migrated when the store opens (:mod:`.schema`). Samples go into a
+table range-partitioned by day; see :mod:`.schema` for keys and indexes.
+
+Threading model (one ingest thread writes while web-server threads read):
+
+* **Writes** go through one writer connection guarded by a lock, so they are serialised in
+  this process; the lock also protects the cache of known partitions and of the highest
+  signal id. Other processes writing the same schema are safe too: partition creation,
+  signal registration and migrations take PostgreSQL advisory locks.
+* **Reads** use a connection per thread, opened on the thread's first read; every
+  statement runs in autocommit mode, so it sees all data committed before it started.
+* A connection found broken (the server restarted) is replaced on the next call.
+* ``close()`` closes every connection; later calls raise StoreClosedError. Do not close the
+  store while other threads still use it (a read in flight then fails with StoreClosedError).
+
+Every statement runs under ``statement_timeout`` and every connection attempt under
+``connect_timeout``. Sample batches are encoded to binary COPY with NumPy
+(:mod:`.copy`), copied into a temporary staging table and moved with
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, whose row count is the number of samples
+newly stored. Every psycopg exception is translated to StoreError at this boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import psycopg
+import pyarrow as pa
+from psycopg import sql
+
+from smartfactory.domain.records import Event
+from smartfactory.errors import DataError, StoreClosedError, StoreError
+from smartfactory.store.base import (
+    COUNT_SCHEMA,
+    ORDER_SCHEMA,
+    SAMPLE_SCHEMA,
+    STATE_SCHEMA,
+    SignalKey,
+)
+from smartfactory.store.duckdb.convert import (
+    AGGREGATE_SCHEMA,
+    SIGNAL_SCHEMA,
+    bucket_us,
+    conform,
+    from_us,
+    to_us,
+    unique_rows,
+)
+from smartfactory.store.postgres import schema as ddl
+from smartfactory.store.postgres.copy import encode_samples
+
+__all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SCHEMA = "smartfactory"
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_DAY_US = 86_400_000_000
+_SIGNAL_LOCK = 0x5346_0003
+_STAGE = "_sf_stage"
+
+Con = psycopg.Connection[tuple[Any, ...]]
+
+
+def _table(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    """An Arrow table of ``schema`` from fetched rows."""
+    if not rows:
+        return schema.empty_table()
+    columns = list(zip(*rows, strict=True))
+    arrays = [pa.array(list(c), f.type) for c, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _ids(signal_ids: Sequence[int]) -> list[int]:
+    try:
+        return sorted({int(i) for i in signal_ids})
+    except (TypeError, ValueError) as err:
+        msg = f"signal ids must be integers: {err}"
+        raise DataError(msg) from err
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    """``value`` validated as timezone-aware (DataError otherwise), in UTC."""
+    return from_us(to_us(value, name))
+
+
+class PostgresStore:
+    """The Store protocol on PostgreSQL: ``PostgresStore("postgresql://host/db")``.
+
+    ``schema`` names the PostgreSQL schema holding this store's tables (lower-case letters,
+    digits, ``_``); ``statement_timeout_s`` bounds every statement and ``connect_timeout_s``
+    every connection attempt. See the module docstring for how it may be shared between
+    threads and processes.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        schema: str = DEFAULT_SCHEMA,
+        *,
+        statement_timeout_s: float = 30.0,
+        connect_timeout_s: float = 5.0,
+    ) -> None:
+        if not _IDENT.match(schema):
+            msg = f"schema name {schema!r} must match {_IDENT.pattern}"
+            raise DataError(msg)
+        self.dsn = dsn
+        self.schema = schema
+        self.statement_timeout_s = statement_timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self._closed = False
+        self._write_lock = threading.Lock()
+        self._con_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[Con] = []
+        self._days: set[date] | None = None
+        try:
+            self._writer = self._connect()
+            ddl.migrate(self._writer, schema)
+            self._prepare_writer()
+            self._max_signal_id = self._read_max_signal_id()
+        except psycopg.Error as err:
+            self._close_all()
+            msg = f"cannot open PostgreSQL store {self!r}: {err}"
+            raise StoreError(msg) from err
+        except StoreError:
+            self._close_all()
+            raise
+        logger.debug("opened PostgreSQL store %r", self)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        host = self.dsn.rsplit("@", 1)[-1]  # never show a password
+        return f"PostgresStore({host!r}, schema={self.schema!r}, {state})"
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _connect(self) -> Con:
+        timeout_ms = max(1, round(self.statement_timeout_s * 1000))
+        options = (
+            f"-c statement_timeout={timeout_ms} -c search_path={self.schema}"
+            " -c TimeZone=UTC -c client_min_messages=warning"
+        )
+        return psycopg.connect(
+            self.dsn,
+            autocommit=True,
+            connect_timeout=max(1, round(self.connect_timeout_s)),
+            options=options,
+        )
+
+    def _prepare_writer(self) -> None:
+        self._writer.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (signal_id integer, ts timestamptz,"
+            " value double precision) ON COMMIT DELETE ROWS"
+        )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            msg = f"PostgreSQL store {self!r} is closed"
+            raise StoreClosedError(msg)
+
+    def _reader(self) -> Con:
+        con: Con | None = getattr(self._local, "con", None)
+        if con is None or con.closed:
+            with self._con_lock:
+                self._check_open()
+                if con is not None:
+                    self._readers.remove(con)
+                con = self._connect()
+                self._readers.append(con)
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Refuse calls after close() and translate psycopg errors to StoreError."""
+        self._check_open()
+        try:
+            yield
+        except psycopg.Error as err:
+            if self._closed:
+                msg = f"PostgreSQL store {self!r} was closed during the call"
+                raise StoreClosedError(msg) from err
+            msg = f"PostgreSQL store {self!r}: {err}"
+            raise StoreError(msg) from err
+
+    @contextmanager
+    def _writing(self) -> Iterator[Con]:
+        with self._write_lock, self._guard():
+            self._check_open()
+            if self._writer.closed:
+                self._writer = self._connect()
+                self._prepare_writer()
+            try:
+                yield self._writer
+            except BaseException:
+                self._days = None  # a rolled-back transaction may have created partitions
+                raise
+
+    @contextmanager
+    def _reading(self) -> Iterator[Con]:
+        with self._guard():
+            yield self._reader()
+
+    def _read_max_signal_id(self) -> int:
+        row = self._writer.execute("SELECT coalesce(max(signal_id), 0) FROM signals").fetchone()
+        return int(row[0]) if row is not None else 0
+
+    # -- signals ---------------------------------------------------------------------------
+
+    def register_signals(self, keys: Sequence[SignalKey]) -> dict[tuple[str, str], int]:
+        """Give each (machine, name) a stable integer id, creating missing ones.
+
+        Ids are assigned 1, 2, 3… in order of first registration and never change; a signal
+        registered again keeps its original unit and kind.
+        """
+        wanted: dict[tuple[str, str], SignalKey] = {}
+        for key in keys:
+            if not isinstance(key, SignalKey):
+                msg = f"expected a SignalKey, got {type(key).__name__}"
+                raise DataError(msg)
+            if not key.machine or not key.name:
+                msg = f"signal machine and name must not be empty: {key!r}"
+                raise DataError(msg)
+            wanted.setdefault((key.machine, key.name), key)
+        with self._writing() as con, con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(%s)", [_SIGNAL_LOCK])
+            rows = con.execute("SELECT machine, name, signal_id FROM signals").fetchall()
+            ids = {(str(m), str(n)): int(i) for m, n, i in rows}
+            top = max(ids.values(), default=0)
+            missing = [key for pair, key in wanted.items() if pair not in ids]
+            if missing:
+                con.execute(
+                    "INSERT INTO signals SELECT * FROM unnest("
+                    "%s::integer[], %s::text[], %s::text[], %s::text[], %s::text[])",
+                    [
+                        [top + 1 + i for i in range(len(missing))],
+                        [k.machine for k in missing],
+                        [k.name for k in missing],
+                        [k.unit for k in missing],
+                        [k.kind for k in missing],
+                    ],
+                )
+                for i, k in enumerate(missing):
+                    ids[(k.machine, k.name)] = top + 1 + i
+                top += len(missing)
+            self._max_signal_id = top
+        return {pair: ids[pair] for pair in wanted}
+
+    def signals(self) -> pa.Table:
+        """Every registered signal (signal_id, machine, name, unit, kind), ordered by id."""
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT signal_id, machine, name, unit, kind FROM signals ORDER BY 1"
+            ).fetchall()
+        return _table(rows, SIGNAL_SCHEMA)
+
+    # -- samples ---------------------------------------------------------------------------
+
+    def write_samples(self, batch: pa.Table) -> int:
+        """Append samples (SAMPLE_SCHEMA); return rows newly stored (duplicates skipped).
+
+        Every signal_id must be registered. Repeated keys within the batch keep their first
+        row; rows whose key is stored already are skipped (first write wins).
+        """
+        table = conform(batch, SAMPLE_SCHEMA, "samples", keys=("signal_id", "ts"))
+        if table.num_rows == 0:
+            self._check_open()
+            return 0
+        table = unique_rows(table.combine_chunks(), ("signal_id", "ts"), keep="first")
+        sid = table.column("signal_id").to_numpy()
+        days_us = np.unique(table.column("ts").cast(pa.int64()).to_numpy() // _DAY_US)
+        low, high = int(sid.min()), int(sid.max())
+        payload = encode_samples(table)
+        with self._writing() as con:
+            if high > self._max_signal_id:
+                self._max_signal_id = self._read_max_signal_id()
+            if low < 1 or high > self._max_signal_id:
+                bad = low if low < 1 else high
+                msg = f"samples refer to signal_id {bad}, which is not registered"
+                raise DataError(msg)
+            if self._days is None:
+                self._days = ddl.stored_partitions(con)
+            days = [from_us(int(d) * _DAY_US).date() for d in days_us]
+            with con.transaction():
+                ddl.ensure_partitions(con, days, self._days)
+                with con.cursor() as cur:
+                    with cur.copy(f"COPY {_STAGE} FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.write(payload)
+                    cur.execute(
+                        f"INSERT INTO samples SELECT signal_id, ts, value FROM {_STAGE}"
+                        " ON CONFLICT DO NOTHING"
+                    )
+                    return max(cur.rowcount, 0)
+
+    def query_samples(self, signal_ids: Sequence[int], start: datetime, end: datetime) -> pa.Table:
+        """Samples of these signals with start <= ts < end, ordered by signal_id, ts."""
+        ids = _ids(signal_ids)
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        if not ids or hi <= lo:
+            self._check_open()
+            return SAMPLE_SCHEMA.empty_table()
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT signal_id, ts, value FROM samples WHERE signal_id = ANY(%s)"
+                " AND ts >= %s AND ts < %s ORDER BY signal_id, ts",
+                [ids, lo, hi],
+            ).fetchall()
+        return _table(rows, SAMPLE_SCHEMA)
+
+    def aggregate_samples(
+        self, signal_ids: Sequence[int], start: datetime, end: datetime, bucket: timedelta
+    ) -> pa.Table:
+        """Per signal and time bucket: signal_id, bucket, n, mean, min, max; ordered.
+
+        Buckets are aligned to the Unix epoch (``date_bin`` with the epoch as origin); ``n``
+        counts samples including null values, which mean, min and max ignore.
+        """
+        width = bucket_us(bucket)
+        ids = _ids(signal_ids)
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        if not ids or hi <= lo:
+            self._check_open()
+            return AGGREGATE_SCHEMA.empty_table()
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT signal_id, b, count(*), avg(value), min(value), max(value) FROM ("
+                "  SELECT signal_id, value, date_bin(%s::bigint * interval '1 microsecond', ts,"
+                "   timestamptz 'epoch') AS b FROM samples"
+                "  WHERE signal_id = ANY(%s) AND ts >= %s AND ts < %s"
+                ") s GROUP BY signal_id, b ORDER BY signal_id, b",
+                [width, ids, lo, hi],
+            ).fetchall()
+        return _table(rows, AGGREGATE_SCHEMA)
+
+    def latest_samples(self, signal_ids: Sequence[int]) -> pa.Table:
+        """The newest sample of each signal that has one (SAMPLE_SCHEMA), ordered by id.
+
+        One backward index scan per signal (merged over the partitions).
+        """
+        ids = _ids(signal_ids)
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT s.signal_id, s.ts, s.value FROM unnest(%s::integer[]) AS i(id),"
+                " LATERAL (SELECT signal_id, ts, value FROM samples WHERE signal_id = i.id"
+                "  ORDER BY ts DESC LIMIT 1) s ORDER BY 1",
+                [ids],
+            ).fetchall()
+        return _table(rows, SAMPLE_SCHEMA)
+
+    # -- states, counts, events, orders ----------------------------------------------------
+
+    def write_states(self, batch: pa.Table) -> int:
+        """Upsert state intervals (STATE_SCHEMA) on (machine, start); return rows written."""
+        table = conform(batch, STATE_SCHEMA, "states", keys=("machine", "start", "state"))
+        table = unique_rows(table, ("machine", "start"), keep="last")
+        return self._write_rows(
+            table,
+            "INSERT INTO states SELECT * FROM unnest(%s::text[], %s::timestamptz[],"
+            " %s::timestamptz[], %s::smallint[], %s::text[], %s::text[], %s::text[])"
+            ' ON CONFLICT (machine, start) DO UPDATE SET "end" = excluded."end",'
+            " state = excluded.state, reason = excluded.reason,"
+            " order_id = excluded.order_id, product = excluded.product",
+        )
+
+    def query_states(
+        self, start: datetime, end: datetime, machines: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Intervals overlapping [start, end), not clipped, ordered by machine, start."""
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        names = None if machines is None else [str(m) for m in machines]
+        with self._reading() as con:
+            rows = con.execute(
+                'SELECT machine, start, "end", state, reason, order_id, product FROM states'
+                ' WHERE start < %s AND ("end" IS NULL OR "end" > %s)'
+                " AND (%s::text[] IS NULL OR machine = ANY(%s::text[]))"
+                " ORDER BY machine, start",
+                [hi, lo, names, names],
+            ).fetchall()
+        return _table(rows, STATE_SCHEMA)
+
+    def write_counts(self, batch: pa.Table) -> int:
+        """Append counts (COUNT_SCHEMA); return rows newly stored (duplicates skipped)."""
+        table = conform(batch, COUNT_SCHEMA, "counts", keys=("machine", "ts"))
+        table = unique_rows(table, ("machine", "ts"), keep="first")
+        return self._write_rows(
+            table,
+            "INSERT INTO counts SELECT * FROM unnest(%s::text[], %s::timestamptz[],"
+            " %s::integer[], %s::integer[]) ON CONFLICT DO NOTHING",
+        )
+
+    def query_counts(
+        self, start: datetime, end: datetime, machines: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Counts with start <= ts < end, ordered by machine, ts."""
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        names = None if machines is None else [str(m) for m in machines]
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT machine, ts, good, scrap FROM counts WHERE ts >= %s AND ts < %s"
+                " AND (%s::text[] IS NULL OR machine = ANY(%s::text[])) ORDER BY machine, ts",
+                [lo, hi, names, names],
+            ).fetchall()
+        return _table(rows, COUNT_SCHEMA)
+
+    def write_events(self, events: Sequence[Event]) -> int:
+        """Store events (idempotent on timestamp, kind, source); return rows newly stored."""
+        rows: dict[tuple[int, str, str], tuple[str, str]] = {}
+        for event in events:
+            if not isinstance(event, Event):
+                msg = f"expected an Event, got {type(event).__name__}"
+                raise DataError(msg)
+            if not isinstance(event.kind, str) or not isinstance(event.source, str):
+                msg = f"event kind and source must be strings: {event.kind!r}, {event.source!r}"
+                raise DataError(msg)
+            try:
+                data = json.dumps(event.data, sort_keys=True, ensure_ascii=False)
+            except (TypeError, ValueError) as err:
+                msg = f"event {event.kind!r} from {event.source!r}: data is not JSON: {err}"
+                raise DataError(msg) from err
+            key = (to_us(event.timestamp, "event timestamp"), event.kind, event.source)
+            rows.setdefault(key, (str(event.message), data))
+        keys = list(rows)
+        params = [
+            [from_us(k[0]) for k in keys],
+            [k[1] for k in keys],
+            [k[2] for k in keys],
+            [rows[k][0] for k in keys],
+            [rows[k][1] for k in keys],
+        ]
+        with self._writing() as con:
+            if not keys:
+                return 0
+            cur = con.execute(
+                "INSERT INTO events SELECT t, k, s, m, d::jsonb FROM unnest(%s::timestamptz[],"
+                " %s::text[], %s::text[], %s::text[], %s::text[]) AS u(t, k, s, m, d)"
+                " ON CONFLICT DO NOTHING",
+                params,
+            )
+            return max(cur.rowcount, 0)
+
+    def query_events(
+        self, start: datetime, end: datetime, kinds: Sequence[str] | None = None
+    ) -> list[Event]:
+        """Events with start <= timestamp < end, oldest first."""
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        names = None if kinds is None else [str(k) for k in kinds]
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT ts, kind, source, message, data::text FROM events"
+                " WHERE ts >= %s AND ts < %s AND (%s::text[] IS NULL OR kind = ANY(%s::text[]))"
+                " ORDER BY ts, kind, source",
+                [lo, hi, names, names],
+            ).fetchall()
+        return [
+            Event(
+                timestamp=ts.astimezone(UTC),
+                kind=str(kind),
+                source=str(source),
+                message=str(message),
+                data=json.loads(data),
+            )
+            for ts, kind, source, message, data in rows
+        ]
+
+    def write_orders(self, batch: pa.Table) -> int:
+        """Upsert production orders (ORDER_SCHEMA) on id; return rows written."""
+        table = conform(batch, ORDER_SCHEMA, "orders", keys=("id",))
+        table = unique_rows(table, ("id",), keep="last")
+        return self._write_rows(
+            table,
+            "INSERT INTO orders SELECT * FROM unnest(%s::text[], %s::text[], %s::integer[],"
+            " %s::timestamptz[], %s::timestamptz[], %s::text[], %s::integer[], %s::integer[],"
+            " %s::timestamptz[]) ON CONFLICT (id) DO UPDATE SET product = excluded.product,"
+            " quantity = excluded.quantity, release = excluded.release, due = excluded.due,"
+            " status = excluded.status, good = excluded.good, scrap = excluded.scrap,"
+            " finished = excluded.finished",
+        )
+
+    def _write_rows(self, table: pa.Table, statement: str) -> int:
+        """Run an ``INSERT ... SELECT * FROM unnest(...)`` with one array per column."""
+        params = [table.column(name).to_pylist() for name in table.column_names]
+        with self._writing() as con:
+            if table.num_rows == 0:
+                return 0
+            cur = con.execute(statement.encode(), params)
+            return max(cur.rowcount, 0)
+
+    def query_orders(self, status: str | None = None) -> pa.Table:
+        """Production orders, optionally only those with this status, ordered by release."""
+        with self._reading() as con:
+            rows = con.execute(
+                "SELECT id, product, quantity, release, due, status, good, scrap, finished"
+                " FROM orders WHERE (%s::text IS NULL OR status = %s::text)"
+                " ORDER BY release NULLS LAST, id",
+                [status, status],
+            ).fetchall()
+        return _table(rows, ORDER_SCHEMA)
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Retention: delete time-series rows older than ``cutoff``; return rows deleted.
+
+        Daily partitions of samples that end at or before the cutoff are dropped whole
+        (their rows counted first); the partition straddling the cutoff is deleted from.
+        Counts and events with ts < cutoff and state intervals that ended before it go too
+        (open intervals are kept). Orders and signals are never deleted.
+        """
+        at = _utc(cutoff, "cutoff")
+        deleted = 0
+        with self._writing() as con, con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(%s)", [ddl.PARTITION_LOCK])
+            for day in sorted(ddl.stored_partitions(con)):
+                if datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1) > at:
+                    continue
+                name = sql.Identifier(ddl.partition_name(day))
+                row = con.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone()
+                deleted += int(row[0]) if row is not None else 0
+                con.execute(sql.SQL("DROP TABLE {}").format(name))
+            for statement in (
+                "DELETE FROM samples WHERE ts < %s",
+                'DELETE FROM states WHERE "end" < %s',
+                "DELETE FROM counts WHERE ts < %s",
+                "DELETE FROM events WHERE ts < %s",
+            ):
+                deleted += max(con.execute(statement.encode(), [at]).rowcount, 0)
+            self._days = None
+        logger.info("retention before %s deleted %d rows", at.isoformat(), deleted)
+        return deleted
+
+    def flush(self) -> None:
+        """Make every acknowledged write durable: a no-op, as every write commits on return."""
+        with self._writing():
+            pass
+
+    def drop_schema(self) -> None:
+        """Delete this store's schema and every table in it, then close (tests, tear-down)."""
+        with self._writing() as con:
+            con.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+            )
+        self.close()
+
+    def _close_all(self) -> None:
+        writer: Con | None = getattr(self, "_writer", None)
+        for con in [*self._readers, *([writer] if writer is not None else [])]:
+            con.close()
+        self._readers.clear()
+
+    def close(self) -> None:
+        """Release every connection; later calls raise StoreClosedError (idempotent)."""
+        with self._write_lock:
+            if self._closed:
+                return
+            with self._con_lock:
+                self._closed = True
+                self._close_all()
+        logger.debug("closed PostgreSQL store %r", self)
