@@ -136,10 +136,11 @@ def test_store_failure_keeps_and_resends_everything(store, tmp_path, rng) -> Non
     assert poller.state is ConnectionState.ONLINE
 
 
-def test_spilled_rows_survive_a_restart(store, tmp_path, rng) -> None:
+@pytest.mark.parametrize("wal", [False, True])
+def test_spilled_rows_survive_a_restart(store, tmp_path, rng, wal: bool) -> None:
     flaky = FlakyStore(store)
     flaky.down = True
-    config = FAST.model_copy(update={"max_buffer_rows": 4})
+    config = FAST.model_copy(update={"max_buffer_rows": 4, "wal": wal})
     first = Poller(_memory(t=1.0, p=2.0), KEYS, flaky, spill_dir=tmp_path, rng=rng, config=config)  # type: ignore[arg-type]
     asyncio.run(first.run(cycles=10))
     on_disk = first.buffer.spilled_rows()
@@ -149,7 +150,11 @@ def test_spilled_rows_survive_a_restart(store, tmp_path, rng) -> None:
         _memory(day=2, t=1.0, p=2.0), KEYS, store, spill_dir=tmp_path, rng=rng, config=FAST
     )
     asyncio.run(second.run(cycles=1))
-    assert _all_samples(store).num_rows == on_disk + 2
+    # without the log only the spilled rows survive; with it, every logged row does
+    survivors = first.stats.logged_rows if wal else on_disk
+    assert first.stats.logged_rows == 20
+    assert _all_samples(store).num_rows == survivors + 2
+    assert not list((tmp_path / "wal").glob("*.wal"))  # all committed: segments removed
 
 
 def test_unknown_and_text_samples_are_quarantined(store, tmp_path, rng) -> None:

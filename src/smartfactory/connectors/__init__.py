@@ -2,16 +2,17 @@
 
 ``base`` is the contract, ``registry`` finds connector classes through the
 ``smartfactory.connectors`` entry points, ``poller`` drives one connector instance into the
-store (state, back-off, buffering), ``quarantine`` keeps rejected payloads and ``testing``
-holds the public ``check_connector`` suite. One folder per protocol: ``modbus/``, ``mqtt/``,
-``opcua/``, ``sparkplug/``, ``memory/``; ``files/`` imports CSV/Parquet history and
-``discovery`` browses a peer given its URL.
+store (state, back-off, buffering, the ``wal`` write-ahead log), ``quarantine`` keeps rejected
+payloads and ``testing`` holds the public ``check_connector`` suite. One folder per protocol:
+``modbus/``, ``mqtt/``, ``opcua/``, ``sparkplug/``, ``memory/``; ``files/`` imports CSV/Parquet
+history and ``discovery`` browses a peer given its URL.
 """
 
 from __future__ import annotations
 
 from smartfactory.connectors.backoff import Backoff
 from smartfactory.connectors.base import (
+    Acknowledging,
     Capability,
     Connector,
     ConnectorInfo,
@@ -34,6 +35,7 @@ from smartfactory.connectors.quarantine import Quarantine, QuarantineEntry, Reas
 from smartfactory.connectors.registry import ConnectorRegistry, discover
 
 __all__ = [
+    "Acknowledging",
     "Backoff",
     "Capability",
     "ConnectionState",

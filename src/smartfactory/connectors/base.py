@@ -24,6 +24,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "Acknowledging",
     "Capability",
     "Clock",
     "Connector",
@@ -147,4 +148,18 @@ class Subscribable(Protocol):
 
     async def receive(self, max_wait_s: float) -> list[Sample]:
         """Samples received since the last call, waiting up to ``max_wait_s`` for the first."""
+        ...
+
+
+@runtime_checkable
+class Acknowledging(Protocol):
+    """A push connector that confirms delivery to its peer only when told to.
+
+    The poller calls :meth:`acknowledge` after the samples returned by ``receive()`` so far are
+    durable in its write-ahead log; what was received but not acknowledged is redelivered by
+    the peer after a reconnect.
+    """
+
+    async def acknowledge(self) -> None:
+        """Confirm to the peer every message whose samples ``receive()`` has returned."""
         ...

@@ -8,6 +8,15 @@ exponential back-off with jitter from the injected ``rng``; a store failure keep
 and re-sends them next cycle. So no sample is lost: rows leave the buffer only once the store
 took them, overflow goes to disk, and the store's idempotent writes make re-sends harmless.
 
+Crash safety (``PollerConfig.wal``, on by default): each cycle's rows are appended to a
+:class:`~smartfactory.connectors.wal.WriteAheadLog` in ``wal_dir`` and fsynced before they
+count as taken (``stats.logged_rows``, ``on_logged``) and before an
+:class:`~smartfactory.connectors.base.Acknowledging` connector acknowledges them to its peer.
+Segments are deleted only when the buffer is empty, i.e. the store committed every row. The
+first :meth:`Poller.run` replays the segments a crashed process left into the store. A failing
+log (disk full, I/O error) is treated like a lost connection: the connector is closed without
+acknowledging, so a push peer redelivers, and the poller backs off.
+
 States (logged once per transition, kept in ``transitions``):
 
 - CONNECTING: opening the first connection (retries after a failure stay OFFLINE);
@@ -31,10 +40,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartfactory.connectors.backoff import Backoff
 from smartfactory.connectors.base import (
+    Acknowledging,
     Capability,
     Clock,
     Connector,
@@ -46,6 +57,7 @@ from smartfactory.connectors.buffer import SpillBuffer
 from smartfactory.connectors.errors import ConnectorError
 from smartfactory.connectors.quarantine import Quarantine, Reason
 from smartfactory.connectors.sink import StoreWriter, samples_to_table
+from smartfactory.connectors.wal import WriteAheadLog
 from smartfactory.store.base import SignalKey, Store
 
 __all__ = ["ConnectionState", "Poller", "PollerConfig", "PollerStats", "Transition"]
@@ -72,6 +84,8 @@ class PollerConfig(BaseModel):
     backoff: Backoff = Backoff()
     max_buffer_rows: int = Field(default=100_000, ge=1, description="Rows kept in memory.")
     batch_rows: int = Field(default=50_000, ge=1, description="Rows per store write.")
+    wal: bool = Field(default=True, description="Log rows to disk (fsynced) before taking them.")
+    wal_segment_bytes: int = Field(default=64 * 1024 * 1024, ge=1, description="Segment size.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +112,9 @@ class PollerStats:
     read_failures: int = 0
     store_failures: int = 0
     stored_rows: int = 0
+    logged_rows: int = 0  # rows durable in the write-ahead log
+    replayed_rows: int = 0  # rows read back from a previous process' write-ahead log
+    wal_failures: int = 0
 
 
 class Poller:
@@ -116,6 +133,8 @@ class Poller:
         quarantine: Quarantine | None = None,
         clock: Clock = utc_now,
         name: str = "",
+        wal_dir: Path | None = None,
+        on_logged: Callable[[pa.Table], None] | None = None,
     ) -> None:
         self.connector = connector
         self.keys = dict(keys)
@@ -131,6 +150,14 @@ class Poller:
         self.buffer = SpillBuffer(
             spill_dir, max_rows=self.config.max_buffer_rows, batch_rows=self.config.batch_rows
         )
+        self.on_logged = on_logged
+        self.wal: WriteAheadLog | None = None
+        if self.config.wal:
+            self.wal = WriteAheadLog(
+                wal_dir if wal_dir is not None else spill_dir / "wal",
+                segment_bytes=self.config.wal_segment_bytes,
+            )
+        self._replayed = False
         self._writer = StoreWriter(store, self.keys)
         self._state = ConnectionState.OFFLINE
         self._connected = False
@@ -153,6 +180,7 @@ class Poller:
         self._stop.clear()
         end = None if cycles is None else self.stats.cycles + cycles
         try:
+            self._replay()
             while not self._stop.is_set() and (end is None or self.stats.cycles < end):
                 if not self._connected and not await self._connect():
                     await self._wait(self.config.backoff.delay(self._failures, self.rng))
@@ -162,12 +190,57 @@ class Poller:
                 if samples is None:
                     await self._wait(self.config.backoff.delay(self._failures, self.rng))
                     continue
-                self._accept(samples)
+                bad = self._accept(samples)
+                if bad is None:  # not logged: close unacknowledged, back off, reconnect
+                    await self._disconnect()
+                    await self._wait(self.config.backoff.delay(self._failures, self.rng))
+                    continue
+                if isinstance(self.connector, Acknowledging):
+                    await self._acknowledge(self.connector)
+                self._report(bad)
                 if not self._push:
                     await self._wait(self.config.interval_s - (time.monotonic() - started))
         finally:
             await self._disconnect()
             self._deliver()
+            if self.wal is not None:
+                self.wal.close()
+
+    def _replay(self) -> None:
+        """Once: queue the rows a previous process left in the write-ahead log."""
+        if self._replayed or self.wal is None:
+            return
+        self._replayed = True
+        for logged in self.wal.recover():
+            table = logged
+            tags = [str(t) for t in pc.unique(table.column("tag")).to_pylist()]
+            unknown = [t for t in tags if self._key(t) is None]
+            if unknown:
+                logger.warning("connector %s: replay drops unknown tags %s", self.name, unknown)
+                keep = pc.invert(pc.is_in(table.column("tag"), value_set=pa.array(unknown)))
+                kept = table.filter(keep)
+                self.stats.unknown_samples += table.num_rows - kept.num_rows
+                table = kept
+            self.stats.replayed_rows += table.num_rows
+            self.buffer.append(table)
+        if self.stats.replayed_rows:
+            logger.info(
+                "connector %s: replaying %d rows from the write-ahead log",
+                self.name,
+                self.stats.replayed_rows,
+            )
+        self._deliver()
+
+    async def _acknowledge(self, connector: Acknowledging) -> None:
+        try:
+            async with asyncio.timeout(self.config.timeout_s):
+                await connector.acknowledge()
+        except (ConnectorError, TimeoutError, OSError) as err:
+            # not acknowledged: the peer redelivers after the reconnect (duplicates are harmless)
+            self._failures += 1
+            self.stats.read_failures += 1
+            await self._disconnect()
+            self._set_state(ConnectionState.OFFLINE, _describe(err))
 
     async def _connect(self) -> bool:
         if self._state is not ConnectionState.OFFLINE or not self.transitions:
@@ -206,7 +279,8 @@ class Poller:
         self.stats.cycles += 1
         return samples
 
-    def _accept(self, samples: Sequence[Sample]) -> None:
+    def _accept(self, samples: Sequence[Sample]) -> list[Sample] | None:
+        """Log and queue the storable samples; their bad ones, or None when logging failed."""
         self.stats.samples += len(samples)
         known: list[Sample] = []
         for s in samples:
@@ -223,7 +297,28 @@ class Poller:
         for s in unstorable:
             if self.quarantine is not None:
                 self.quarantine.add(self.name, Reason.UNSTORABLE, s.tag, repr(s.value))
-        self.buffer.append(table)
+        logged = self._log(table)
+        self.buffer.append(table)  # even unlogged: the store may still take them
+        return bad if logged else None
+
+    def _log(self, table: pa.Table) -> bool:
+        """Append ``table`` to the write-ahead log and fsync; False when that failed."""
+        if self.wal is not None and table.num_rows:
+            try:
+                self.wal.append(table)
+                self.wal.sync()
+            except OSError as err:
+                self.stats.wal_failures += 1
+                self._failures += 1
+                self._set_state(ConnectionState.OFFLINE, f"write-ahead log failed: {err}")
+                return False
+        self.stats.logged_rows += table.num_rows
+        if self.on_logged is not None:
+            self.on_logged(table)
+        return True
+
+    def _report(self, bad: list[Sample]) -> None:
+        """Deliver what waits and set the state from this cycle's outcome."""
         stored = self._deliver()
         if bad:
             errors = "; ".join(sorted({f"{s.tag}: {s.error}" for s in bad}))
@@ -244,6 +339,8 @@ class Poller:
     def _deliver(self) -> bool:
         """Drain the buffer into the store; False when the store failed (rows kept)."""
         if not self.buffer.pending():
+            if self.wal is not None and self.wal.segments():
+                self.wal.truncate()
             return True
         try:
             self.buffer.drain(self._write)
@@ -251,6 +348,8 @@ class Poller:
             self.stats.store_failures += 1
             logger.debug("connector %s: store write failed: %s", self.name, err)
             return False
+        if self.wal is not None:
+            self.wal.truncate()  # the store committed every row the log holds
         return True
 
     def _write(self, table: pa.Table) -> int:

@@ -22,6 +22,10 @@ class MqttConfig(BaseModel):
     username: str | None = None
     password: str | None = None
     qos: int = Field(default=1, ge=0, le=2)
+    manual_ack: bool = Field(
+        default=True,
+        description="Acknowledge QoS >= 1 messages only on acknowledge() (after the poller's log).",
+    )
     timeout_s: float = Field(default=5.0, gt=0)
     keepalive_s: int = Field(default=30, ge=5)
     max_payload_bytes: int = Field(default=65_536, ge=1)

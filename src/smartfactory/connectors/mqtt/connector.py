@@ -8,6 +8,17 @@ messages (back-pressure to the broker) rather than drop any. A lost connection e
 ``receive()`` then returns what was received and next raises ConnectorUnavailableError so the
 poller reconnects. With a fixed ``client_id`` the broker keeps the session (clean_session off)
 and delivers the QoS >= 1 messages published meanwhile.
+
+Acknowledge after durable (``manual_ack``, on by default): paho-mqtt's manual acknowledgement
+is switched on (aiomqtt 2.5 does not expose it, so it is set on the paho client aiomqtt wraps,
+``client._client``), and a QoS 1 message is acknowledged (PUBACK) only by :meth:`acknowledge`,
+which the poller calls once the samples ``receive()`` returned are fsynced in its write-ahead
+log. A message received but not acknowledged when the process dies or the connection drops is
+redelivered by the broker on the next connection of the same ``client_id`` (a persistent
+session; with a clean session the broker discards it). Messages held back by ``max_pending``
+are not acknowledged either, and the broker stops sending once its in-flight limit of
+unacknowledged messages is reached. QoS 2 is weaker: paho answers PUBREC on receipt, after which
+the broker never resends the PUBLISH, so only the PUBCOMP waits for :meth:`acknowledge`.
 """
 
 from __future__ import annotations
@@ -63,6 +74,8 @@ class MqttConnector:
         self._client: aiomqtt.Client | None = None
         self._pump: asyncio.Task[None] | None = None
         self._lost: str = ""
+        self._received: list[tuple[int, int]] = []  # (mid, qos) of messages not yet returned
+        self._returned: list[tuple[int, int]] = []  # returned by receive(), not yet acknowledged
 
     @property
     def peer(self) -> str:
@@ -83,6 +96,10 @@ class MqttConnector:
             timeout=cfg.timeout_s,
             keepalive=cfg.keepalive_s,
         )
+        if cfg.manual_ack:
+            client._client.manual_ack_set(True)  # aiomqtt 2.5 has no option for it; see above
+        self._received.clear()
+        self._returned.clear()
         try:
             async with asyncio.timeout(cfg.timeout_s):
                 await client.__aenter__()
@@ -104,6 +121,8 @@ class MqttConnector:
         """Stop receiving and disconnect (received samples stay available)."""
         pump, self._pump = self._pump, None
         client, self._client = self._client, None
+        self._received.clear()  # unacknowledged: the broker redelivers them (persistent session)
+        self._returned.clear()
         if pump is not None:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -121,6 +140,8 @@ class MqttConnector:
                 payload = message.payload
                 raw = payload if isinstance(payload, bytes) else str(payload).encode()
                 self._take(str(message.topic), raw, levels)
+                if message.qos > 0:
+                    self._received.append((message.mid, message.qos))
         except aiomqtt.MqttError as err:
             self._lost = str(err) or "connection lost"
             self._arrived.set()
@@ -155,8 +176,19 @@ class MqttConnector:
             raise ConnectorUnavailableError(f"mqtt {self.peer}: {self._lost}")
         out = list(self._pending)
         self._pending.clear()
+        self._returned.extend(self._received)
+        self._received.clear()
         self._room.set()
         return out
+
+    async def acknowledge(self) -> None:
+        """Acknowledge to the broker every message whose samples ``receive()`` returned."""
+        returned, self._returned = self._returned, []
+        client = self._client
+        if client is None or not self.config.manual_ack:
+            return
+        for mid, qos in returned:
+            client._client.ack(mid, qos)
 
     async def read(self, tags: Sequence[str]) -> list[Sample]:
         """The latest value received for each ``machine/signal`` tag."""
