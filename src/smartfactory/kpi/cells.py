@@ -40,24 +40,29 @@ IP = npt.NDArray[np.intp]
 _UNUSED = (S.UNKNOWN, S.IDLE)
 
 
-def _sorted_rows(states: Intervals, lo: int, hi: int) -> Intervals:
-    """Rows clipped to [lo, hi), empty ones dropped, sorted by machine, start, no overlaps."""
-    start = np.maximum(states.start, lo)
-    end = np.minimum(states.end, hi)
-    keep = end > start
-    iv = replace(states, start=start, end=end)
+def _sorted_rows(states: Intervals, lo: int, hi: int) -> tuple[Intervals, I64]:
+    """Rows clipped to [lo, hi), empty ones dropped, sorted by machine, start, no overlaps.
+
+    Also returns each row's key ``machine * (hi - lo + 1) + (start - lo)``.
+    """
+    iv = states
+    if len(iv) and (int(iv.start.min()) < lo or int(iv.end.max()) > hi):
+        iv = replace(iv, start=np.maximum(iv.start, lo), end=np.minimum(iv.end, hi))
+    keep = iv.end > iv.start
     if not keep.all():
         iv = iv.take(keep)
+    span = hi - lo + 1
+    key = iv.machine.astype(np.int64) * span + (iv.start - lo)
     if len(iv) > 1:
-        span = hi - lo + 1
-        key = iv.machine.astype(np.int64) * span + (iv.start - lo)
         if bool((key[1:] < key[:-1]).any()):
-            iv = iv.take(np.argsort(key, kind="stable"))
+            order = np.argsort(key, kind="stable")
+            iv, key = iv.take(order), key[order]
         same = iv.machine[1:] == iv.machine[:-1]
         if bool((same & (iv.start[1:] < iv.end[:-1])).any()):
             # the reference trimming (the earlier interval wins) on rows sorted as it expects
-            return clip_fill(states.take(np.lexsort((states.start, states.machine))), lo, hi)
-    return iv
+            iv = clip_fill(states.take(np.lexsort((states.start, states.machine))), lo, hi)
+            key = iv.machine.astype(np.int64) * span + (iv.start - lo)
+    return iv, key
 
 
 def _borders(n: int, *positions: IP) -> npt.NDArray[np.bool_]:
@@ -97,17 +102,29 @@ def _key(*columns: npt.ArrayLike) -> tuple[IP, IP, IP, IP]:
 
 
 def _state_time(n: int, group: IP, code: IP, us: F64) -> F64:
-    flat = group * (2 * N_STATES) + code
+    flat = group * (2 * N_STATES)
+    flat += code
     sums = np.bincount(flat, weights=us, minlength=n * 2 * N_STATES)
     return np.asarray(sums, dtype=np.float64).reshape(n, 2 * N_STATES)
 
 
-def _intervals(iv: Intervals, edges: I64, hi: int, pm: npt.NDArray[np.bool_], out: _Parts) -> None:
-    """Chunks of whole rows, plus the pieces of rows crossing a segment edge."""
+def _intervals(
+    iv: Intervals,
+    key: I64,
+    edges: I64,
+    hi: int,
+    *,
+    pm: npt.NDArray[np.bool_] | None,
+    out: _Parts,
+) -> None:
+    """Chunks of whole rows, plus the pieces of rows crossing a segment edge.
+
+    ``key`` is each row's ``machine * span + (start - edges[0])``; ``pm`` marks the rows with
+    a preventive-maintenance reason (``None``: none has one).
+    """
     n, span = len(iv), hi - int(edges[0]) + 1
     if n == 0:
         return
-    key = iv.machine.astype(np.int64) * span + (iv.start - edges[0])
     n_m = len(iv.machines)
     probe = (np.arange(n_m, dtype=np.int64)[:, None] * span + (edges - edges[0])[None, :]).ravel()
     pos = np.searchsorted(key, probe, side="left")
@@ -117,12 +134,15 @@ def _intervals(iv: Intervals, edges: I64, hi: int, pm: npt.NDArray[np.bool_], ou
     safe = np.clip(cand, 0, max(n - 1, 0))
     crossing = (cand >= 0) & (iv.machine[safe] == owner) & (iv.end[safe] > edges[None, 1:])
     cross_rows = np.unique(cand[crossing])
-    flag = _borders(n, pos)
-    _changes(flag, iv.machine, iv.product, iv.order)
-    chunk = np.cumsum(flag) - 1
+    flag = _borders(n, pos)  # each machine's first row is the position of its first probe
+    _changes(flag, iv.product, iv.order)
+    chunk = np.cumsum(flag, dtype=np.intp)
+    chunk -= 1
     first = np.flatnonzero(flag)
-    code = iv.state.astype(np.intp) + np.where(pm, N_STATES, 0)
-    us = (iv.end - iv.start).astype(np.float64)
+    code = iv.state.astype(np.intp)
+    if pm is not None:
+        code[pm] += N_STATES
+    us = np.subtract(iv.end, iv.start, dtype=np.float64)  # exact: times are below 2**53
     us[cross_rows] = 0.0
     time = _state_time(first.size, chunk, code, us)
     # failures: first interval of each run of contiguous unplanned stops, in its start chunk
@@ -257,11 +277,12 @@ def fast_cells(
     maintenance (:data:`~smartfactory.kpi.oee.PM_REASONS`), so auto-classification rules that
     never assign such a reason need not run first.
     """
-    iv = _sorted_rows(states, lo, hi)
+    iv, key = _sorted_rows(states, lo, hi)
     edges = grid.edges(lo, hi)
-    pm = np.array([r in PM_REASONS for r in iv.reasons], dtype=bool)[iv.reason]
+    pm_reason = np.array([r in PM_REASONS for r in iv.reasons], dtype=bool)
+    pm = pm_reason[iv.reason] if pm_reason.any() else None
     out = _Parts()
-    _intervals(iv, edges, hi, pm, out)
+    _intervals(iv, key, edges, hi, pm=pm, out=out)
     _gaps(len(iv.machines), edges, hi, out)
     matrix = ideal.matrix(iv.machines, iv.products)
     _counts(counts, iv, edges, hi, ideal=matrix, out=out)

@@ -186,14 +186,16 @@ class Totals:
 
     def combine(self, group: npt.NDArray[np.intp], n: int) -> Totals:
         """Totals of groups of these groups (``group[i]`` is the new group of row ``i``)."""
-
-        def add(a: F64) -> F64:
-            return np.bincount(group, weights=a, minlength=n).astype(np.float64)
-
-        state = np.stack([add(self.state_s[:, k]) for k in range(N_STATES)], axis=1)
+        # one bincount over every column: each (group, column) bin still adds its rows in
+        # row order, so the sums equal per-column bincounts exactly
+        columns = np.column_stack([self.state_s, *(getattr(self, f) for f in _SUMMED)])
+        width = columns.shape[1]
+        flat = (group.astype(np.intp)[:, None] * width + np.arange(width)).ravel()
+        sums = np.bincount(flat, weights=columns.ravel(), minlength=n * width)
+        table = np.asarray(sums, dtype=np.float64).reshape(n, width)
         return Totals(
-            state,
-            *(add(getattr(self, f)) for f in _SUMMED),
+            table[:, :N_STATES].copy(),
+            *(table[:, N_STATES + i].copy() for i in range(len(_SUMMED))),
         )
 
 

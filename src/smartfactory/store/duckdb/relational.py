@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from smartfactory.domain.records import Event
 from smartfactory.errors import DataError
@@ -57,7 +58,38 @@ def write_states(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
     if table.num_rows == 0:
         return 0
     table = unique_rows(table, ("machine", "start"), keep="last")
-    return _execute_with(con, f"INSERT OR REPLACE INTO states SELECT * FROM {_BATCH}", table)
+    # DuckDB's INSERT OR REPLACE stores rows out of order; a plain INSERT keeps them in the
+    # order given, so rows go in sorted by (machine, start) and bulk reads of a window come
+    # back (nearly) sorted. A batch with no stored key (the usual case) is one plain INSERT,
+    # checked against the primary key's index; otherwise the stored keys are replaced and
+    # the new ones inserted in order, in one transaction.
+    table = table.sort_by([("machine", "ascending"), ("start", "ascending")])
+    try:
+        return _execute_with(con, f"INSERT INTO states SELECT * FROM {_BATCH}", table)
+    except duckdb.ConstraintException:
+        pass  # some keys are stored: the statement was rolled back
+    stored = (
+        f"SELECT {_BATCH}.* FROM {_BATCH} {{join}} (SELECT machine, start FROM states"
+        " WHERE start BETWEEN make_timestamptz($lo) AND make_timestamptz($hi)) AS s"
+        " USING (machine, start)"
+    )
+    starts = table.column("start").cast(pa.int64())
+    params = {"lo": pc.min(starts).as_py(), "hi": pc.max(starts).as_py()}
+    con.register(_BATCH, table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"INSERT OR REPLACE INTO states {stored.format(join='SEMI JOIN')}", params)
+        con.execute(
+            f"INSERT INTO states {stored.format(join='ANTI JOIN')} ORDER BY machine, start",
+            params,
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister(_BATCH)
+    return table.num_rows
 
 
 def query_states(
