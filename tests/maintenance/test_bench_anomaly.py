@@ -15,7 +15,19 @@ from typer.testing import CliRunner
 from smartfactory.cli import bench_cmd
 from smartfactory.maintenance.anomaly.benchmark import load_labelled_csv, nab_score
 
-SKAB = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "skab-dev"
+
+def _skab_dir() -> Path:
+    """SF_SKAB_DIR, else the shared data set beside the checkout, else the workplace copy."""
+    if os.environ.get("SF_SKAB_DIR"):
+        return Path(os.environ["SF_SKAB_DIR"])
+    candidates = [
+        Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "skab-dev",
+        Path("/work/shared/datasets/skab-dev"),
+    ]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SKAB = _skab_dir()
 KEYS = {"files", "f1", "far", "mar", "nab_standard", "nab_low_fp", "nab_low_fn"}
 
 
