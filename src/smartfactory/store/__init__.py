@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from smartfactory.store.base import (
+    AGGREGATE_SCHEMA,
     COUNT_SCHEMA,
     ORDER_SCHEMA,
     SAMPLE_SCHEMA,
+    SIGNAL_SCHEMA,
     STATE_SCHEMA,
     SignalKey,
     Store,
 )
-from smartfactory.store.duckdb import AGGREGATE_SCHEMA, SIGNAL_SCHEMA, DuckDBStore
+from smartfactory.store.duckdb import DuckDBStore
 from smartfactory.store.postgres import PostgresStore
 
 __all__ = [

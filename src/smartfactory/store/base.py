@@ -32,9 +32,11 @@ import pyarrow as pa
 from smartfactory.domain.records import Event
 
 __all__ = [
+    "AGGREGATE_SCHEMA",
     "COUNT_SCHEMA",
     "ORDER_SCHEMA",
     "SAMPLE_SCHEMA",
+    "SIGNAL_SCHEMA",
     "STATE_SCHEMA",
     "SignalKey",
     "Store",
@@ -65,6 +67,25 @@ COUNT_SCHEMA = _schema(
     pa.field("good", pa.int32()),
     pa.field("scrap", pa.int32()),
 )
+SIGNAL_SCHEMA = _schema(
+    pa.field("signal_id", pa.int32()),
+    pa.field("machine", pa.string()),
+    pa.field("name", pa.string()),
+    pa.field("unit", pa.string()),
+    pa.field("kind", pa.string()),
+)
+"""Schema of :meth:`Store.signals`."""
+
+AGGREGATE_SCHEMA = _schema(
+    pa.field("signal_id", pa.int32()),
+    pa.field("bucket", TS),
+    pa.field("n", pa.int64()),
+    pa.field("mean", pa.float64()),
+    pa.field("min", pa.float64()),
+    pa.field("max", pa.float64()),
+)
+"""Schema of :meth:`Store.aggregate_samples`: one row per signal and bucket start."""
+
 ORDER_SCHEMA = _schema(
     pa.field("id", pa.string()),
     pa.field("product", pa.string()),

@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from smartfactory.store.duckdb.backend import DuckDBStore
-from smartfactory.store.duckdb.convert import AGGREGATE_SCHEMA, SIGNAL_SCHEMA
 
-__all__ = ["AGGREGATE_SCHEMA", "SIGNAL_SCHEMA", "DuckDBStore"]
+__all__ = ["DuckDBStore"]

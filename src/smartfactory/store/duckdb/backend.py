@@ -31,9 +31,9 @@ import pyarrow as pa
 
 from smartfactory.domain.records import Event
 from smartfactory.errors import DataError, StoreClosedError, StoreError
-from smartfactory.store.base import SignalKey
+from smartfactory.store.base import SIGNAL_SCHEMA, SignalKey
+from smartfactory.store.convert import result, to_us
 from smartfactory.store.duckdb import relational, rollup, timeseries
-from smartfactory.store.duckdb.convert import SIGNAL_SCHEMA, result, to_us
 from smartfactory.store.duckdb.schema import migrate
 
 __all__ = ["DuckDBStore"]
@@ -192,7 +192,7 @@ class DuckDBStore:
         """Per signal and time bucket: signal_id, bucket, n, mean, min, max; ordered.
 
         Buckets are aligned to the Unix epoch (a 1-minute bucket starts on a whole minute);
-        the result has :data:`~.convert.AGGREGATE_SCHEMA`.
+        the result has :data:`~smartfactory.store.base.AGGREGATE_SCHEMA`.
         """
         with self._reading() as con:
             return timeseries.aggregate_samples(con, signal_ids, start, end, bucket)

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from smartfactory.domain.records import Event
 from smartfactory.errors import DataError
 from smartfactory.store.base import ORDER_SCHEMA, STATE_SCHEMA, TS
-from smartfactory.store.duckdb.convert import (
+from smartfactory.store.convert import (
     conform,
     from_us,
     result,

@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from smartfactory.store.duckdb.convert import schema_of
+from smartfactory.store.convert import schema_of
 
 __all__ = [
     "BACKFILL",

@@ -36,10 +36,8 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from smartfactory.errors import DataError
-from smartfactory.store.base import COUNT_SCHEMA, SAMPLE_SCHEMA
-from smartfactory.store.duckdb import rollup
-from smartfactory.store.duckdb.convert import (
-    AGGREGATE_SCHEMA,
+from smartfactory.store.base import AGGREGATE_SCHEMA, COUNT_SCHEMA, SAMPLE_SCHEMA
+from smartfactory.store.convert import (
     bucket_us,
     conform,
     id_list,
@@ -47,6 +45,7 @@ from smartfactory.store.duckdb.convert import (
     to_us,
     unique_rows,
 )
+from smartfactory.store.duckdb import rollup
 
 __all__ = [
     "CountWatermarks",

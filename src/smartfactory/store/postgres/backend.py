@@ -42,15 +42,15 @@ from psycopg import sql
 from smartfactory.domain.records import Event
 from smartfactory.errors import DataError, StoreClosedError, StoreError
 from smartfactory.store.base import (
+    AGGREGATE_SCHEMA,
     COUNT_SCHEMA,
     ORDER_SCHEMA,
     SAMPLE_SCHEMA,
+    SIGNAL_SCHEMA,
     STATE_SCHEMA,
     SignalKey,
 )
-from smartfactory.store.duckdb.convert import (
-    AGGREGATE_SCHEMA,
-    SIGNAL_SCHEMA,
+from smartfactory.store.convert import (
     bucket_us,
     conform,
     from_us,

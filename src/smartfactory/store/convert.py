@@ -1,4 +1,4 @@
-"""Validation of input at the store boundary and Arrow result schemas.
+"""Validation of input at the store boundary, shared by every backend.
 
 Everything that enters the store is checked here and rejected with
 :class:`~smartfactory.errors.DataError` (wrong columns, uncastable types, naive timestamps,
@@ -15,12 +15,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smartfactory.errors import DataError
-from smartfactory.store.base import TS
 
 __all__ = [
-    "AGGREGATE_SCHEMA",
     "EPOCH",
-    "SIGNAL_SCHEMA",
     "bucket_us",
     "conform",
     "from_us",
@@ -38,26 +35,6 @@ _US = timedelta(microseconds=1)
 def schema_of(*columns: tuple[str, pa.DataType]) -> pa.Schema:
     """An Arrow schema of these (name, type) columns."""
     return pa.schema([pa.field(name, type_) for name, type_ in columns])
-
-
-SIGNAL_SCHEMA = schema_of(
-    ("signal_id", pa.int32()),
-    ("machine", pa.string()),
-    ("name", pa.string()),
-    ("unit", pa.string()),
-    ("kind", pa.string()),
-)
-"""Schema of :meth:`Store.signals`."""
-
-AGGREGATE_SCHEMA = schema_of(
-    ("signal_id", pa.int32()),
-    ("bucket", TS),
-    ("n", pa.int64()),
-    ("mean", pa.float64()),
-    ("min", pa.float64()),
-    ("max", pa.float64()),
-)
-"""Schema of :meth:`Store.aggregate_samples`: one row per signal and bucket start."""
 
 
 def to_us(value: datetime, name: str = "timestamp") -> int:
