@@ -8,22 +8,27 @@ nulls in key columns); everything that leaves is cast to the fixed schemas of
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smartfactory.domain.records import Event
 from smartfactory.errors import DataError
+from smartfactory.store.base import SignalKey
 
 __all__ = [
     "EPOCH",
     "bucket_us",
     "conform",
+    "event_rows",
     "from_us",
     "id_list",
     "result",
     "schema_of",
+    "signal_keys",
     "to_us",
     "unique_rows",
 ]
@@ -140,3 +145,40 @@ def unique_rows(table: pa.Table, keys: Sequence[str], keep: str = "first") -> pa
         return table
     rows = chosen.column("_i_min" if keep == "first" else "_i_max").combine_chunks()
     return table.take(pc.take(rows, pc.array_sort_indices(rows)))
+
+
+def signal_keys(keys: Sequence[SignalKey]) -> dict[tuple[str, str], SignalKey]:
+    """The keys by (machine, name), first one kept; DataError for a non-key or an empty name."""
+    wanted: dict[tuple[str, str], SignalKey] = {}
+    for key in keys:
+        if not isinstance(key, SignalKey):
+            msg = f"expected a SignalKey, got {type(key).__name__}"
+            raise DataError(msg)
+        if not key.machine or not key.name:
+            msg = f"signal machine and name must not be empty: {key!r}"
+            raise DataError(msg)
+        wanted.setdefault((key.machine, key.name), key)
+    return wanted
+
+
+def event_rows(events: Sequence[Event]) -> dict[tuple[int, str, str], tuple[str, str]]:
+    """Events by (timestamp in µs, kind, source) -> (message, data as JSON), first one kept.
+
+    DataError for a non-event, a kind or source that is not text, or data that is not JSON.
+    """
+    rows: dict[tuple[int, str, str], tuple[str, str]] = {}
+    for event in events:
+        if not isinstance(event, Event):
+            msg = f"expected an Event, got {type(event).__name__}"
+            raise DataError(msg)
+        if not isinstance(event.kind, str) or not isinstance(event.source, str):
+            msg = f"event kind and source must be strings, got {event.kind!r}, {event.source!r}"
+            raise DataError(msg)
+        try:
+            data = json.dumps(event.data, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError) as err:
+            msg = f"event {event.kind!r} from {event.source!r}: data is not JSON: {err}"
+            raise DataError(msg) from err
+        key = (to_us(event.timestamp, "event timestamp"), event.kind, event.source)
+        rows.setdefault(key, (str(event.message), data))
+    return rows

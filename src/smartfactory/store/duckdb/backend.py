@@ -30,9 +30,9 @@ import duckdb
 import pyarrow as pa
 
 from smartfactory.domain.records import Event
-from smartfactory.errors import DataError, StoreClosedError, StoreError
+from smartfactory.errors import StoreClosedError, StoreError
 from smartfactory.store.base import SIGNAL_SCHEMA, SignalKey
-from smartfactory.store.convert import result, to_us
+from smartfactory.store.convert import result, signal_keys, to_us
 from smartfactory.store.duckdb import relational, rollup, timeseries
 from smartfactory.store.duckdb.schema import migrate
 
@@ -139,15 +139,7 @@ class DuckDBStore:
         Ids are assigned 1, 2, 3… in order of first registration and never change; a signal
         registered again keeps its original unit and kind.
         """
-        wanted: dict[tuple[str, str], SignalKey] = {}
-        for key in keys:
-            if not isinstance(key, SignalKey):
-                msg = f"expected a SignalKey, got {type(key).__name__}"
-                raise DataError(msg)
-            if not key.machine or not key.name:
-                msg = f"signal machine and name must not be empty: {key!r}"
-                raise DataError(msg)
-            wanted.setdefault((key.machine, key.name), key)
+        wanted = signal_keys(keys)
         with self._writing() as con:
             rows = con.execute("SELECT machine, name, signal_id FROM signals").fetchall()
             ids = {(str(m), str(n)): int(i) for m, n, i in rows}

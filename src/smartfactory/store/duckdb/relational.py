@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smartfactory.domain.records import Event
-from smartfactory.errors import DataError
 from smartfactory.store.base import ORDER_SCHEMA, STATE_SCHEMA, TS
 from smartfactory.store.convert import (
     conform,
+    event_rows,
     from_us,
     result,
     schema_of,
@@ -128,21 +128,7 @@ _EVENT_SCHEMA = schema_of(
 
 def write_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event]) -> int:
     """Store events, ignoring any whose (timestamp, kind, source) is stored or repeated."""
-    rows: dict[tuple[int, str, str], tuple[str, str]] = {}
-    for event in events:
-        if not isinstance(event, Event):
-            msg = f"expected an Event, got {type(event).__name__}"
-            raise DataError(msg)
-        if not isinstance(event.kind, str) or not isinstance(event.source, str):
-            msg = f"event kind and source must be strings, got {event.kind!r}, {event.source!r}"
-            raise DataError(msg)
-        try:
-            data = json.dumps(event.data, sort_keys=True, ensure_ascii=False)
-        except (TypeError, ValueError) as err:
-            msg = f"event {event.kind!r} from {event.source!r}: data is not JSON: {err}"
-            raise DataError(msg) from err
-        key = (to_us(event.timestamp, "event timestamp"), event.kind, event.source)
-        rows.setdefault(key, (str(event.message), data))
+    rows = event_rows(events)
     if not rows:
         return 0
     keys = list(rows)

@@ -53,7 +53,9 @@ from smartfactory.store.base import (
 from smartfactory.store.convert import (
     bucket_us,
     conform,
+    event_rows,
     from_us,
+    signal_keys,
     to_us,
     unique_rows,
 )
@@ -225,15 +227,7 @@ class PostgresStore:
         Ids are assigned 1, 2, 3… in order of first registration and never change; a signal
         registered again keeps its original unit and kind.
         """
-        wanted: dict[tuple[str, str], SignalKey] = {}
-        for key in keys:
-            if not isinstance(key, SignalKey):
-                msg = f"expected a SignalKey, got {type(key).__name__}"
-                raise DataError(msg)
-            if not key.machine or not key.name:
-                msg = f"signal machine and name must not be empty: {key!r}"
-                raise DataError(msg)
-            wanted.setdefault((key.machine, key.name), key)
+        wanted = signal_keys(keys)
         with self._writing() as con, con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s)", [_SIGNAL_LOCK])
             rows = con.execute("SELECT machine, name, signal_id FROM signals").fetchall()
@@ -416,21 +410,7 @@ class PostgresStore:
 
     def write_events(self, events: Sequence[Event]) -> int:
         """Store events (idempotent on timestamp, kind, source); return rows newly stored."""
-        rows: dict[tuple[int, str, str], tuple[str, str]] = {}
-        for event in events:
-            if not isinstance(event, Event):
-                msg = f"expected an Event, got {type(event).__name__}"
-                raise DataError(msg)
-            if not isinstance(event.kind, str) or not isinstance(event.source, str):
-                msg = f"event kind and source must be strings: {event.kind!r}, {event.source!r}"
-                raise DataError(msg)
-            try:
-                data = json.dumps(event.data, sort_keys=True, ensure_ascii=False)
-            except (TypeError, ValueError) as err:
-                msg = f"event {event.kind!r} from {event.source!r}: data is not JSON: {err}"
-                raise DataError(msg) from err
-            key = (to_us(event.timestamp, "event timestamp"), event.kind, event.source)
-            rows.setdefault(key, (str(event.message), data))
+        rows = event_rows(events)
         keys = list(rows)
         params = [
             [from_us(k[0]) for k in keys],
