@@ -39,8 +39,9 @@ from smartfactory.connectors.base import (
     TagInfo,
     utc_now,
 )
-from smartfactory.connectors.errors import ConnectorTimeoutError, ConnectorUnavailableError
+from smartfactory.connectors.errors import ConnectorUnavailableError
 from smartfactory.connectors.mqtt.config import MqttConfig
+from smartfactory.connectors.mqtt.session import close_session, latest_or_bad, open_subscribed
 from smartfactory.connectors.mqtt.uns import PayloadRejectedError, UnsLimits, parse_message
 from smartfactory.connectors.quarantine import Quarantine, Reason
 
@@ -100,18 +101,7 @@ class MqttConnector:
             client._client.manual_ack_set(True)  # aiomqtt 2.5 has no option for it; see above
         self._received.clear()
         self._returned.clear()
-        try:
-            async with asyncio.timeout(cfg.timeout_s):
-                await client.__aenter__()
-                try:
-                    await client.subscribe(f"{cfg.path}/#", qos=cfg.qos)
-                except BaseException:
-                    await client.__aexit__(None, None, None)
-                    raise
-        except TimeoutError as err:
-            raise ConnectorTimeoutError(f"mqtt {self.peer}: connect timed out") from err
-        except aiomqtt.MqttError as err:
-            raise ConnectorUnavailableError(f"mqtt {self.peer}: {err}") from err
+        await open_subscribed(client, f"{cfg.path}/#", cfg.qos, cfg.timeout_s, f"mqtt {self.peer}")
         self._client = client
         self._lost = ""
         self._room.set()
@@ -123,14 +113,7 @@ class MqttConnector:
         client, self._client = self._client, None
         self._received.clear()  # unacknowledged: the broker redelivers them (persistent session)
         self._returned.clear()
-        if pump is not None:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
-        if client is not None:
-            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
-                async with asyncio.timeout(self.config.timeout_s):
-                    await client.__aexit__(None, None, None)
+        await close_session(pump, client, self.config.timeout_s)
 
     async def _run(self, client: aiomqtt.Client) -> None:
         levels = self.config.path.count("/") + 1
@@ -194,10 +177,7 @@ class MqttConnector:
         """The latest value received for each ``machine/signal`` tag."""
         if self._client is None or self._lost:
             raise ConnectorUnavailableError(f"mqtt {self.peer}: not connected")
-        now = self.clock()
-        return [
-            self.latest.get(t) or Sample.bad(t, now, f"no value received for {t!r}") for t in tags
-        ]
+        return latest_or_bad(self.latest, tags, self.clock())
 
     async def browse(self) -> list[TagInfo]:
         """Every tag seen so far, with its topic."""

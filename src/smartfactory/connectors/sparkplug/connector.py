@@ -32,7 +32,8 @@ from smartfactory.connectors.base import (
     TagInfo,
     utc_now,
 )
-from smartfactory.connectors.errors import ConnectorTimeoutError, ConnectorUnavailableError
+from smartfactory.connectors.errors import ConnectorUnavailableError
+from smartfactory.connectors.mqtt.session import close_session, latest_or_bad, open_subscribed
 from smartfactory.connectors.mqtt.uns import PayloadRejectedError
 from smartfactory.connectors.quarantine import Quarantine
 from smartfactory.connectors.sparkplug.session import (
@@ -107,18 +108,8 @@ class SparkplugConnector:
             clean_session=not cfg.client_id, username=cfg.username, password=cfg.password,
             timeout=cfg.timeout_s, keepalive=cfg.keepalive_s,
         )  # fmt: skip
-        try:
-            async with asyncio.timeout(cfg.timeout_s):
-                await client.__aenter__()
-                try:
-                    await client.subscribe(f"{NAMESPACE}/{cfg.group}/#", qos=cfg.qos)
-                except BaseException:
-                    await client.__aexit__(None, None, None)
-                    raise
-        except TimeoutError as err:
-            raise ConnectorTimeoutError(f"sparkplug {self.peer}: connect timed out") from err
-        except aiomqtt.MqttError as err:
-            raise ConnectorUnavailableError(f"sparkplug {self.peer}: {err}") from err
+        topic = f"{NAMESPACE}/{cfg.group}/#"
+        await open_subscribed(client, topic, cfg.qos, cfg.timeout_s, f"sparkplug {self.peer}")
         self._client = client
         self._lost = ""
         self._room.set()
@@ -128,14 +119,7 @@ class SparkplugConnector:
         """Stop receiving and disconnect (received samples stay available)."""
         pump, self._pump = self._pump, None
         client, self._client = self._client, None
-        if pump is not None:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
-        if client is not None:
-            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
-                async with asyncio.timeout(self.config.timeout_s):
-                    await client.__aexit__(None, None, None)
+        await close_session(pump, client, self.config.timeout_s)
 
     async def _run(self, client: aiomqtt.Client) -> None:
         try:
@@ -199,10 +183,7 @@ class SparkplugConnector:
         """The latest value received for each ``edge/[device/]metric`` tag."""
         if self._client is None or self._lost:
             raise ConnectorUnavailableError(f"sparkplug {self.peer}: not connected")
-        now = self.clock()
-        return [
-            self.latest.get(t) or Sample.bad(t, now, f"no value received for {t!r}") for t in tags
-        ]
+        return latest_or_bad(self.latest, tags, self.clock())
 
     async def browse(self) -> list[TagInfo]:
         """Every metric seen so far."""

@@ -1,0 +1,61 @@
+"""The MQTT client session steps both MQTT connectors (UNS JSON and Sparkplug B) share.
+
+Opening a subscribed session under a timeout with the library's errors translated, closing it
+(the message pump first, then the client), and answering ``read`` from the latest values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import aiomqtt
+
+from smartfactory.connectors.base import Sample
+from smartfactory.connectors.errors import ConnectorTimeoutError, ConnectorUnavailableError
+
+__all__ = ["close_session", "latest_or_bad", "open_subscribed"]
+
+
+async def open_subscribed(
+    client: aiomqtt.Client, topic: str, qos: int, timeout_s: float, peer: str
+) -> None:
+    """Connect ``client`` and subscribe to ``topic`` within ``timeout_s``.
+
+    ``peer`` names the connection in errors (e.g. ``"mqtt host:1883"``); a timeout raises
+    ConnectorTimeoutError, any other client error ConnectorUnavailableError. A failed subscribe
+    disconnects again.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            await client.__aenter__()
+            try:
+                await client.subscribe(topic, qos=qos)
+            except BaseException:
+                await client.__aexit__(None, None, None)
+                raise
+    except TimeoutError as err:
+        raise ConnectorTimeoutError(f"{peer}: connect timed out") from err
+    except aiomqtt.MqttError as err:
+        raise ConnectorUnavailableError(f"{peer}: {err}") from err
+
+
+async def close_session(
+    pump: asyncio.Task[None] | None, client: aiomqtt.Client | None, timeout_s: float
+) -> None:
+    """Stop the message ``pump`` task, then disconnect ``client`` within ``timeout_s``."""
+    if pump is not None:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+    if client is not None:
+        with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await client.__aexit__(None, None, None)
+
+
+def latest_or_bad(latest: Mapping[str, Sample], tags: Sequence[str], now: datetime) -> list[Sample]:
+    """The latest sample of each tag, or a bad sample saying none was received yet."""
+    return [latest.get(t) or Sample.bad(t, now, f"no value received for {t!r}") for t in tags]
