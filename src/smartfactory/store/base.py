@@ -15,6 +15,10 @@ events      (ts, kind, source)      everything that raises an event
 orders      (id)                    planning, simulator
 ==========  ======================  =============================================
 
+Records (work orders, decisions, users, models, quarantine...) live in the tables of
+:mod:`smartfactory.store.records`, read and written with portable SQL through
+:meth:`Store.query`, :meth:`Store.execute` and :meth:`Store.execute_all`.
+
 A later write with the same key as a stored row is ignored for samples and counts (first
 write wins: data that was acknowledged does not change) and replaces the row for states
 (an open interval is closed by re-writing it with its end) and orders (status changes).
@@ -175,6 +179,18 @@ class Store(Protocol):
 
     def query_orders(self, status: str | None = None) -> pa.Table:
         """Production orders, optionally only those with this status, ordered by release."""
+        ...
+
+    def query(self, statement: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one portable-SQL read of the record tables (see :mod:`..records`)."""
+        ...
+
+    def execute(self, statement: str, params: Sequence[object] = ()) -> int:
+        """Run one portable-SQL write on the record tables; return the rows it changed."""
+        ...
+
+    def execute_all(self, statements: Sequence[tuple[str, Sequence[object]]]) -> list[int]:
+        """Run several portable-SQL writes in one transaction: all or none; rows changed each."""
         ...
 
     def delete_before(self, cutoff: datetime) -> int:

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -39,6 +40,15 @@ from smartfactory.store.duckdb.schema import migrate
 __all__ = ["DuckDBStore"]
 
 logger = logging.getLogger(__name__)
+
+
+def _changed_rows(result: duckdb.DuckDBPyConnection) -> int:
+    """Rows changed by a write, from DuckDB's one-row ``Count`` result (0 for DDL)."""
+    description = result.description
+    if not description or description[0][0] != "Count":
+        return 0
+    row = result.fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 class DuckDBStore:
@@ -263,6 +273,32 @@ class DuckDBStore:
             return relational.query_orders(con, status)
 
     # -- maintenance -----------------------------------------------------------------------
+
+    # -- records ---------------------------------------------------------------------------
+
+    def query(self, statement: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one portable-SQL read of the record tables (see :mod:`..records`)."""
+        with self._reading() as con:
+            return con.execute(statement, list(params)).fetchall()
+
+    def execute(self, statement: str, params: Sequence[object] = ()) -> int:
+        """Run one portable-SQL write on the record tables; return the rows it changed."""
+        return self.execute_all([(statement, params)])[0]
+
+    def execute_all(self, statements: Sequence[tuple[str, Sequence[object]]]) -> list[int]:
+        """Run several portable-SQL writes in one transaction: all or none; rows changed each."""
+        changed: list[int] = []
+        with self._writing() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for statement, params in statements:
+                    result = con.execute(statement, list(params))
+                    changed.append(_changed_rows(result))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return changed
 
     def delete_before(self, cutoff: datetime) -> int:
         """Retention: delete time-series rows older than ``cutoff``; return rows deleted.

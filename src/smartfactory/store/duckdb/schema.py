@@ -19,6 +19,8 @@ Design notes:
   anti-join, see :mod:`smartfactory.store.duckdb.timeseries`). The low-volume tables use
   primary keys and ``INSERT OR REPLACE`` / ``INSERT OR IGNORE``.
 * ``events.data``, ``decisions.data`` hold JSON text (VARCHAR), portable to PostgreSQL.
+* Version 4 holds the record tables shared with PostgreSQL
+  (:mod:`smartfactory.store.records`).
 * ``samples_1m`` (version 3) is the 1-minute roll-up of ``samples``, one row per signal and
   minute (``bucket_us``: the minute's start in epoch microseconds), kept equal to the raw
   table by the writer; see :mod:`smartfactory.store.duckdb.rollup`. Like ``samples`` it has
@@ -34,6 +36,7 @@ import duckdb
 
 from smartfactory.errors import StoreError
 from smartfactory.store.duckdb import rollup
+from smartfactory.store.records import RECORD_TABLES
 
 __all__ = ["MIGRATIONS", "Migration", "migrate", "schema_version"]
 
@@ -151,6 +154,18 @@ MIGRATIONS: tuple[Migration, ...] = (
                 hi DOUBLE
             )""",
             rollup.BACKFILL,
+        ),
+    ),
+    Migration(
+        4,
+        "record tables: work orders, decisions, audit log, users, sessions, tokens, models,"
+        " plans, quarantine",
+        (
+            # the version-2 drafts of these tables were never written by any release
+            "DROP TABLE work_orders",
+            "DROP TABLE decisions",
+            "DROP TABLE users",
+            *RECORD_TABLES,
         ),
     ),
 )

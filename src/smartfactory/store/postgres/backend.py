@@ -61,6 +61,7 @@ from smartfactory.store.convert import (
 )
 from smartfactory.store.postgres import schema as ddl
 from smartfactory.store.postgres.copy import encode_samples
+from smartfactory.store.records import to_pyformat
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
 
@@ -487,6 +488,26 @@ class PostgresStore:
                 [status, status],
             ).fetchall()
         return _table(rows, ORDER_SCHEMA)
+
+    # -- records ---------------------------------------------------------------------------
+
+    def query(self, statement: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one portable-SQL read of the record tables (see :mod:`..records`)."""
+        with self._reading() as con:
+            return con.execute(to_pyformat(statement).encode(), list(params)).fetchall()
+
+    def execute(self, statement: str, params: Sequence[object] = ()) -> int:
+        """Run one portable-SQL write on the record tables; return the rows it changed."""
+        return self.execute_all([(statement, params)])[0]
+
+    def execute_all(self, statements: Sequence[tuple[str, Sequence[object]]]) -> list[int]:
+        """Run several portable-SQL writes in one transaction: all or none; rows changed each."""
+        changed: list[int] = []
+        with self._writing() as con, con.transaction():
+            for statement, params in statements:
+                cur = con.execute(to_pyformat(statement).encode(), list(params))
+                changed.append(max(cur.rowcount, 0))
+        return changed
 
     # -- maintenance -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from smartfactory.errors import StoreError
+from smartfactory.store.records import RECORD_TABLES
 
 __all__ = [
     "MIGRATIONS",
@@ -107,6 +108,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
             "CREATE INDEX orders_status ON orders (status)",
         ),
+    ),
+    Migration(
+        2,
+        "record tables: work orders, decisions, audit log, users, sessions, tokens, models,"
+        " plans, quarantine",
+        RECORD_TABLES,
     ),
 )
 
