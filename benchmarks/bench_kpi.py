@@ -6,12 +6,17 @@ Builds a plant of 50 machines (5 lines of 10), writes one state interval per min
 GROUP BY machine, state over the same rows. Prints one JSON line.
 
     python benchmarks/bench_kpi.py [--days 30] [--machines 50] [--repeat 3]
+    python benchmarks/bench_kpi.py --database postgresql://postgres@127.0.0.1:5432/test
+
+With ``--database`` the same rows go into a PostgresStore (a private schema, dropped at the
+end; target 0.5 s) and the baseline is the same GROUP BY in PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,7 +29,7 @@ from smartfactory.config import example_plant
 from smartfactory.domain.assets import Plant
 from smartfactory.kpi.rollup import rollup
 from smartfactory.kpi.service import load_cube
-from smartfactory.store import COUNT_SCHEMA, STATE_SCHEMA, DuckDBStore
+from smartfactory.store import COUNT_SCHEMA, STATE_SCHEMA, DuckDBStore, PostgresStore, Store
 
 GROUPINGS = [("machine",), ("line",), ("area",), ("site",), ("shift",), ("day",), ("week",),
              ("product",), ("order",)]  # fmt: skip
@@ -48,7 +53,7 @@ def make_plant(n: int) -> Plant:
     return Plant.model_validate(base)
 
 
-def fill(store: DuckDBStore, plant: Plant, start: datetime, days: int, seed: int) -> int:
+def fill(store: Store, plant: Plant, start: datetime, days: int, seed: int) -> int:
     rng = np.random.default_rng(seed)
     ids = [m.id for m in plant.machines()]
     minutes = days * 1440
@@ -80,7 +85,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--machines", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database", default=None, help="a postgresql:// URL")
     args = parser.parse_args()
+    if args.database:
+        bench_pg(args)
+        return
     plant = make_plant(args.machines)
     start = datetime(2024, 3, 4, tzinfo=UTC) - timedelta(hours=9)
     end = start + timedelta(days=args.days)
@@ -116,6 +125,53 @@ def main() -> None:
         "state_rows": rows, "groupings": len(GROUPINGS), "groups": n_groups,
         "seconds": round(best, 4), "target_s": 0.2, "duckdb_groupby_s": round(base, 4),
         "ratio_to_groupby": round(best / base, 2), "repeat": args.repeat,
+    }))  # fmt: skip
+
+
+def bench_pg(args: argparse.Namespace) -> None:
+    plant = make_plant(args.machines)
+    start = datetime(2024, 3, 4, tzinfo=UTC) - timedelta(hours=9)
+    end = start + timedelta(days=args.days)
+    schema = f"sf_bench_kpi_{os.getpid()}"
+    store = PostgresStore(args.database, schema=schema, statement_timeout_s=600)
+    try:
+        t = time.perf_counter()
+        rows = fill(store, plant, start, args.days, seed=7)
+        fill_s = time.perf_counter() - t
+        with store._reading() as con:
+            con.execute("ANALYZE states")
+            con.execute("ANALYZE counts")
+        kpi_times, sql_times = [], []
+        n_groups = 0
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            cube = load_cube(store, plant, start, end)
+            tables = [rollup(cube, by) for by in GROUPINGS]
+            kpi_times.append(time.perf_counter() - t)
+            n_groups = sum(len(tb.keys) for tb in tables)
+            t = time.perf_counter()
+            with store._reading() as con:
+                con.execute(
+                    'SELECT machine, state, sum(extract(epoch FROM "end" - start)) FROM states'
+                    ' WHERE start < %s AND "end" > %s GROUP BY machine, state',
+                    [end, start],
+                ).fetchall()
+                con.execute(
+                    "SELECT machine, sum(good), sum(scrap) FROM counts WHERE ts >= %s"
+                    " AND ts < %s GROUP BY machine",
+                    [start, end],
+                ).fetchall()
+            sql_times.append(time.perf_counter() - t)
+        server = store.query("SELECT version()")[0][0]
+    finally:
+        store.drop_schema()
+    best, base = min(kpi_times), min(sql_times)
+    print(json.dumps({
+        "benchmark": "kpi_oee_all_rollups_pg", "machines": args.machines, "days": args.days,
+        "state_rows": rows, "groupings": len(GROUPINGS), "groups": n_groups,
+        "seconds": round(best, 4), "all_s": [round(x, 3) for x in kpi_times], "target_s": 0.5,
+        "pg_groupby_s": round(base, 4), "ratio_to_groupby": round(best / base, 2),
+        "repeat": args.repeat, "fill_s": round(fill_s, 1), "postgresql": str(server)[:16],
     }))  # fmt: skip
 
 

@@ -6,7 +6,11 @@ daily-partitioned ``samples`` with its primary key and BRIN index) and through a
 ``COPY`` of the same rows into an unindexed, unpartitioned table of the same columns, batch by
 batch, alternating who goes first, timing only the write calls. Both include encoding the
 Arrow batch to binary COPY with NumPy (the same function), so the ratio is the store's
-overhead: staging, key checks, partition routing. Target >= 200,000 samples/s on 2 cores.
+overhead: staging, key checks, partition routing, and folding the new rows into the
+1-minute and 1-hour roll-ups (same statement). Target >= 200,000 samples/s on 2 cores.
+It then checks the roll-ups count every sample once and times ``aggregate_samples`` with
+1-minute buckets over everything (read from ``samples_1m``) against the same aggregation
+over the raw samples.
 Finally a re-sent batch must store 0 rows. Everything goes into a private schema of the
 database, dropped at the end. Prints one JSON line.
 
@@ -21,7 +25,7 @@ import json
 import os
 import platform
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import psycopg
@@ -57,6 +61,28 @@ def check(ok: bool, message: str) -> None:
     """Stop the benchmark when a result is wrong: a fast wrong answer is no result."""
     if not ok:
         raise SystemExit(f"bench_store_pg: {message}")
+
+
+def time_aggregates(store, raw, schema, args):
+    """Best of 3: 1-minute buckets over every sample from the roll-up and from raw rows."""
+    ids = list(range(1, args.signals + 1))
+    span_end = T0 + timedelta(seconds=args.samples // args.signals + 1)
+    agg_s, raw_s = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        agg = store.aggregate_samples(ids, T0, span_end, timedelta(minutes=1))
+        agg_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        raw_rows = raw.execute(
+            "SELECT signal_id, date_bin('1 minute', ts, timestamptz 'epoch'), count(*),"
+            f" avg(value), min(value), max(value) FROM {schema}.samples"
+            " WHERE signal_id = ANY(%s) AND ts >= %s AND ts < %s GROUP BY 1, 2 ORDER BY 1, 2",
+            [ids, T0, span_end],
+        ).fetchall()
+        raw_s.append(time.perf_counter() - t)
+    check(agg.num_rows == len(raw_rows), "roll-up and raw aggregates differ in rows")
+    check(agg.column("n").to_pylist() == [r[2] for r in raw_rows], "counts differ")
+    return agg_s, raw_s, agg.num_rows
 
 
 def main() -> None:
@@ -103,6 +129,10 @@ def main() -> None:
         rewritten = store.write_samples(last)
         rewrite_s = time.perf_counter() - t
         check(rewritten == 0, f"a re-sent batch stored {rewritten} rows")
+        for table in ("samples_1m", "samples_1h"):
+            got = raw.execute(f"SELECT sum(n) FROM {schema}.{table}").fetchone()
+            check(got is not None and int(got[0]) == rows, f"{table} counts {got} samples")
+        agg_s, raw_agg_s, agg_rows = time_aggregates(store, raw, schema, args)
         server = raw.execute("SHOW server_version").fetchone()
     finally:
         raw.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -123,6 +153,9 @@ def main() -> None:
                 "target_samples_per_s": 200_000,
                 "meets_target": store_rate >= 200_000,
                 "resend_batch_s": round(rewrite_s, 4),
+                "aggregate_1min_rollup_s": round(min(agg_s), 4),
+                "aggregate_1min_raw_s": round(min(raw_agg_s), 4),
+                "aggregate_rows": agg_rows,
                 "postgresql": None if server is None else str(server[0]),
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),

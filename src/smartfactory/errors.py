@@ -12,6 +12,7 @@ exceptions are translated at the adapter that calls the library (``raise ... fro
     ├── SimulationError             the simulator met an impossible situation
     ├── DatasetError                a public data set is missing or malformed
     ├── NotFoundError               a named entity (machine, signal, order) does not exist
+    ├── InvalidTransitionError      a work order or decision cannot make that change from its state
     └── ConnectorError              a connector failed (library errors translated to these)
         ├── ConnectorUnavailableError   the peer cannot be reached or the connection dropped
         │   └── ConnectorTimeoutError   the peer did not answer within the configured timeout
@@ -30,6 +31,7 @@ __all__ = [
     "DataError",
     "DatasetError",
     "FactoryError",
+    "InvalidTransitionError",
     "ManifestError",
     "NotFoundError",
     "PlantFileError",
@@ -79,6 +81,10 @@ class DatasetError(FactoryError):
 
 class NotFoundError(FactoryError):
     """A named entity does not exist."""
+
+
+class InvalidTransitionError(FactoryError):
+    """A lifecycle change is not allowed from the current state (e.g. closing a cancelled order)."""
 
 
 class ConnectorError(FactoryError):

@@ -36,7 +36,37 @@ class Settings(BaseSettings):
         default_factory=lambda: _shared_dataset("cmapss"),
         description="Folder holding the NASA C-MAPSS files (train_FD001.txt ...).",
     )
+    jssp_dir: Path = Field(
+        default_factory=lambda: _shared_dataset("jssp"),
+        description="Folder holding the job-shop benchmark instances.json.",
+    )
+    fjsp_dir: Path = Field(
+        default_factory=lambda: _shared_dataset("fjsp"),
+        description="Folder holding the flexible job-shop instances (instances.json, *.txt).",
+    )
     language: str = Field(default="en", pattern="^(en|ko)$", description="Default UI language.")
+    database: str | None = Field(
+        default=None,
+        description="Store of serve/ingest/migrate: a postgresql:// URL or a DuckDB file.",
+    )
+    pg_schema: str = Field(
+        default="smartfactory", description="PostgreSQL schema holding the store's tables."
+    )
+    plant_file: Path | None = Field(
+        default=None, description="Plant file of serve/ingest (default: the example plant)."
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="Web server worker processes.")
+    ingest_dir: Path | None = Field(
+        default=None,
+        description="Write-ahead logs and spill files of ingest (default: <workspace>/ingest).",
+    )
+    live_cache_s: float = Field(
+        default=2.0, ge=0, description="Seconds a store-backed live picture is reused (serve)."
+    )
+    migrate_on_open: bool = Field(
+        default=True,
+        description="Apply pending PostgreSQL migrations when serve/ingest open the store.",
+    )
 
 
 def get_settings() -> Settings:

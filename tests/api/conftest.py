@@ -1,4 +1,5 @@
-"""Fixtures for API tests: a sample plant, a scripted live source on a fake clock, a client."""
+"""Fixtures for API tests: a sample plant, a scripted live source on a fake clock, a store for
+accounts, and a client signed in as a viewer (``anon_client``: the same app, not signed in)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from fastapi import FastAPI
 
 from smartfactory.api import create_app
-from smartfactory.api.testing import ScriptedLive, sample_plant
+from smartfactory.api.testing import ScriptedLive, sample_plant, signed_in
 from smartfactory.domain.assets import Plant
 from smartfactory.settings import Settings
+from smartfactory.store import open_store
+from smartfactory.store.base import Store
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 and warns when it falls back to httpx; harmless here.
@@ -58,7 +61,28 @@ def make_client() -> ClientFactory:
 
 
 @pytest.fixture
-def client(plant: Plant, live: ScriptedLive) -> Iterator[TestClient]:
-    app = create_app(Settings(language="en"), plant, live)
+def store() -> Iterator[Store]:
+    """An in-memory store holding the accounts (and nothing else)."""
+    opened = open_store(":memory:")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(plant: Plant, live: ScriptedLive, store: Store) -> FastAPI:
+    return create_app(Settings(language="en"), plant, live, store)
+
+
+@pytest.fixture
+def anon_client(app: FastAPI) -> Iterator[TestClient]:
+    """A client of ``app`` that has not signed in."""
     with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def client(app: FastAPI, store: Store) -> Iterator[TestClient]:
+    """A client of ``app`` signed in as a viewer."""
+    with TestClient(app) as c:
+        signed_in(c, store, "viewer")
         yield c

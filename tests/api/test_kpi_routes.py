@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from smartfactory.api import create_app
+from smartfactory.api.auth import Accounts
+from smartfactory.api.testing import signed_in
 from smartfactory.config import example_plant
 from smartfactory.domain import MachineState, Plant
 from smartfactory.kpi import oee
@@ -47,6 +49,7 @@ def client(
     plant, sim, store, _ = simulated
     app = create_app(Settings(workspace=tmp_path), plant, sim, store)
     with make_client(app) as c:
+        c.headers.update(signed_in(c, store, "operator"))  # sends X-CSRF-Token on every call
         yield c
 
 
@@ -86,10 +89,13 @@ def test_assign_a_reason_to_a_stop(
     _, _, store, result = simulated
     states = store.query_states(result.start, result.end, ["weld-01"]).to_pylist()
     stop = next(s for s in states if s["state"] == MachineState.UNPLANNED_STOP)
-    body = {"start": stop["start"].isoformat(), "reason": "jam", "who": "kim.operator"}
+    body = {"start": stop["start"].isoformat(), "reason": "jam", "who": "someone.else"}
     response = client.post("/api/v1/machines/weld-01/stops/reason", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["data"]["reason"] == "jam"
+    # recorded with the signed-in user, whatever the body claims
+    me = client.get("/api/v1/auth/me").json()["user"]["username"]
+    assert response.json()["data"]["by"] == me
     again = store.query_states(stop["start"], stop["end"], ["weld-01"]).to_pylist()
     assert next(s for s in again if s["start"] == stop["start"])["reason"] == "jam"
 
@@ -112,6 +118,10 @@ def test_bad_requests_are_clear_json_errors(client: TestClient) -> None:
 def test_without_a_store_kpis_answer_503(make_client: ClientFactory, tmp_path: Path) -> None:
     plant = example_plant()
     sim = FactorySimulation(plant, None, seed=1)
-    with make_client(create_app(Settings(workspace=tmp_path), plant, sim, None)) as c:
+    accounts = open_store(":memory:")
+    app = create_app(Settings(workspace=tmp_path), plant, sim, None, accounts=Accounts(accounts))
+    with make_client(app) as c:
+        signed_in(c, accounts, "viewer")
         response = c.get("/api/v1/kpi/oee")
+    accounts.close()
     assert response.status_code == 503

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from smartfactory.api import create_app
-from smartfactory.api.testing import ScriptedLive
+from smartfactory.api.testing import ScriptedLive, signed_in
 from smartfactory.domain.assets import MachineType, Plant
 from smartfactory.domain.states import MachineState
 from smartfactory.settings import Settings
+from smartfactory.store.base import Store
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -96,13 +97,21 @@ def test_overview_korean(client: TestClient) -> None:
     data = json.loads(config.group(1))
     assert data["lang"] == "ko"
     assert data["strings"]["states"]["producing"] == "생산 중"
-    assert data["api"] == {"live": "/api/v1/live", "stream": "/api/v1/live/stream"}
+    assert data["api"] == {
+        "live": "/api/v1/live",
+        "stream": "/api/v1/live/stream",
+        "logout": "/api/v1/auth/logout",
+    }
+    assert data["login"] == "/login"
+    assert data["csrf"]["header"] == "X-CSRF-Token"
+    assert data["csrf"]["token"] == client.get("/api/v1/auth/me").json()["csrf_token"]
     assert data["products"]["bracket-a"] == "브래킷 A"
 
 
-def test_language_default_and_fallback(plant: Plant, make_client: Any) -> None:
-    app = create_app(Settings(language="ko"), plant, ScriptedLive(plant))
+def test_language_default_and_fallback(plant: Plant, store: Store, make_client: Any) -> None:
+    app = create_app(Settings(language="ko"), plant, ScriptedLive(plant), store)
     with make_client(app) as c:
+        signed_in(c, store, "viewer")
         assert '<html lang="ko">' in c.get("/").text
         assert '<html lang="ko">' in c.get("/?lang=xx").text
         assert '<html lang="en">' in c.get("/?lang=en").text
@@ -114,20 +123,22 @@ def test_language_default_and_fallback(plant: Plant, make_client: Any) -> None:
         ("/static/app.js", "javascript"),
         ("/static/app.css", "text/css"),
         ("/static/favicon.svg", "image/svg+xml"),
+        ("/static/login.js", "javascript"),
         ("/favicon.ico", "image/svg+xml"),
     ],
 )
-def test_static_files(client: TestClient, path: str, kind: str) -> None:
-    response = client.get(path)
+def test_static_files(anon_client: TestClient, path: str, kind: str) -> None:
+    response = anon_client.get(path)  # static files need no sign-in
     assert response.status_code == 200
     assert kind in response.headers["content-type"]
 
 
-def test_assets_are_local(client: TestClient) -> None:
+def test_assets_are_local(client: TestClient, anon_client: TestClient) -> None:
     html = client.get("/").text
+    login = anon_client.get("/login").text
     css = client.get("/static/app.css").text
-    js = client.get("/static/app.js").text
-    for text in (html, css, js):
+    js = client.get("/static/app.js").text + client.get("/static/login.js").text
+    for text in (html, login, css, js):
         assert not re.search(r"(?:src|href)=\"(?:https?:)?//", text)
         assert "@import" not in text
         assert "url(http" not in text

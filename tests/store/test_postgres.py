@@ -15,6 +15,7 @@ import pytest
 from smartfactory.errors import DataError, StoreError
 from smartfactory.store import PostgresStore, SignalKey, open_store
 from smartfactory.store.postgres.copy import encode_samples
+from smartfactory.store.postgres.schema import HEAD
 from tests.store.conftest import PG_DSN, pg_schema, require_postgres
 
 TS = pa.timestamp("us", tz="UTC")
@@ -106,15 +107,15 @@ def test_open_store_accepts_a_url_and_migrations_are_recorded() -> None:
     finally:
         store.close()
     with psycopg.connect(PG_DSN) as con:
-        row = con.execute("SELECT max(version) FROM smartfactory.schema_version").fetchone()
+        row = con.execute("SELECT version_num FROM smartfactory.alembic_version").fetchone()
     assert row is not None
-    assert row[0] >= 1
+    assert row[0] == HEAD
 
 
 def test_newer_schema_is_refused(schema: str) -> None:
     PostgresStore(PG_DSN, schema=schema).close()
     with psycopg.connect(PG_DSN, autocommit=True) as con:
-        con.execute(f"INSERT INTO {schema}.schema_version VALUES (999, 'future')")
+        con.execute(f"UPDATE {schema}.alembic_version SET version_num = '9999'")
     with pytest.raises(StoreError, match="newer"):
         PostgresStore(PG_DSN, schema=schema)
 

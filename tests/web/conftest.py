@@ -4,15 +4,19 @@
   background thread, stopped (and joined) on exit.
 * :func:`require_chromium` / :func:`launch_chromium`: Debian's Chromium through Playwright
   (``SF_CHROMIUM`` overrides the path). Missing Chromium skips, except under ``CI=true``.
-* fixtures ``plant``, ``live``, ``app``, ``server`` (module scope), ``browser`` (module scope),
-  ``watched_page``: a 1600x1000 page that records console errors, page errors and failed or
-  non-local requests into ``page.problems``; ``serve`` and ``watch_page`` hand out
-  :func:`serve_app` and :func:`watch` to tests (test modules cannot import a conftest).
+* :func:`sign_in_browser`: create a user and sign a Playwright browser context in (through
+  ``POST /api/v1/auth/login``; the context keeps the cookie).
+* fixtures ``plant``, ``live``, ``store`` (accounts), ``app``, ``server`` (module scope),
+  ``browser`` (module scope), ``watched_page``: a 1600x1000 page, signed in as a viewer, that
+  records console errors, page errors and failed or non-local requests into ``page.problems``;
+  ``serve``, ``watch_page`` and ``sign_in`` hand out :func:`serve_app`, :func:`watch` and
+  :func:`sign_in_browser` to tests (test modules cannot import a conftest).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import threading
 import time
@@ -24,10 +28,13 @@ import pytest
 from fastapi import FastAPI
 
 from smartfactory.api import create_app
+from smartfactory.api.auth.users import create_user
 from smartfactory.api.server import Server, make_server
 from smartfactory.api.testing import ScriptedLive, sample_plant
 from smartfactory.domain.assets import Plant
 from smartfactory.settings import Settings
+from smartfactory.store import open_store
+from smartfactory.store.base import Store
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 _THREAD_NAME = "sf-test-server"
@@ -128,6 +135,18 @@ def watch(page: Any, base_url: str) -> list[str]:
     return problems
 
 
+def sign_in_browser(context: Any, base_url: str, store: Store, role: str = "viewer") -> str:
+    """Create a user of ``role`` in ``store`` and sign the browser ``context`` in; its name."""
+    name = f"web-{role}-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    create_user(store, name, password, role, display_name=f"Kim {role.title()}")
+    response = context.request.post(
+        base_url + "/api/v1/auth/login", data={"username": name, "password": password}
+    )
+    assert response.status == 200, response.text()
+    return name
+
+
 @pytest.fixture(autouse=True)
 def _no_server_left_behind() -> Iterator[None]:
     """Fail a test that leaves a server thread running (module-scoped servers are older)."""
@@ -148,8 +167,16 @@ def live(plant: Plant) -> ScriptedLive:
 
 
 @pytest.fixture(scope="module")
-def app(plant: Plant, live: ScriptedLive) -> FastAPI:
-    return create_app(Settings(language="en"), plant, live)
+def store() -> Iterator[Store]:
+    """An in-memory store holding the accounts."""
+    opened = open_store(":memory:")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def app(plant: Plant, live: ScriptedLive, store: Store) -> FastAPI:
+    return create_app(Settings(language="en"), plant, live, store)
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +192,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def watched_page(browser: Any, server: ServerThread) -> Iterator[Any]:
+def watched_page(browser: Any, server: ServerThread, store: Store) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    sign_in_browser(context, server.url, store)
     page = context.new_page()
     page.problems = watch(page, server.url)
     try:
@@ -185,3 +213,9 @@ def serve() -> Callable[[FastAPI], AbstractContextManager[ServerThread]]:
 def watch_page() -> Callable[[Any, str], list[str]]:
     """:func:`watch` as a fixture: ``problems = watch_page(page, server.url)``."""
     return watch
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., str]:
+    """:func:`sign_in_browser` as a fixture: ``sign_in(context, server.url, store, "admin")``."""
+    return sign_in_browser

@@ -10,6 +10,7 @@ import pytest
 from smartfactory.api import create_app
 from smartfactory.api.testing import ScriptedLive, sample_plant
 from smartfactory.settings import Settings
+from smartfactory.store import open_store
 
 pytestmark = pytest.mark.browser
 
@@ -79,10 +80,13 @@ def test_overview_korean(watched_page: Any, server: Any) -> None:
 
 
 @pytest.mark.parametrize("width", [1366, 1920])
-def test_korean_names_do_not_overflow(browser: Any, server: Any, width: int) -> None:
+def test_korean_names_do_not_overflow(
+    browser: Any, server: Any, store: Any, sign_in: Any, width: int
+) -> None:
     expect = _expect()
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
+        sign_in(context, server.url, store)
         page = context.new_page()
         page.goto(server.url + "/?lang=ko")
         expect(page.locator("#sf-conn")).to_have_attribute("data-status", "live", timeout=10_000)
@@ -110,14 +114,16 @@ def test_korean_names_do_not_overflow(browser: Any, server: Any, width: int) -> 
         context.close()
 
 
-def test_connection_lost_is_shown(browser: Any, serve: Any, watch_page: Any) -> None:
+def test_connection_lost_is_shown(browser: Any, serve: Any, watch_page: Any, sign_in: Any) -> None:
     expect = _expect()
     plant = sample_plant(lines=1, machines_per_line=3)
-    app = create_app(Settings(), plant, ScriptedLive(plant))
+    store = open_store(":memory:")
+    app = create_app(Settings(), plant, ScriptedLive(plant), store)
     context = browser.new_context(viewport={"width": 1000, "height": 700})
     try:
         page = context.new_page()
         with serve(app) as server:
+            sign_in(context, server.url, store)
             problems = watch_page(page, server.url)
             page.goto(server.url + "/")
             expect(page.locator("[data-machine]")).to_have_count(3)
@@ -129,3 +135,4 @@ def test_connection_lost_is_shown(browser: Any, serve: Any, watch_page: Any) -> 
         expect(page.locator("body")).to_have_class("is-stale")
     finally:
         context.close()
+        store.close()

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 
 from smartfactory.api import create_app
-from smartfactory.api.testing import ScriptedLive, sample_plant
+from smartfactory.api.testing import ScriptedLive, sample_plant, signed_in
 from smartfactory.settings import Settings
+from smartfactory.store import open_store
 
 
 def _events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
@@ -27,11 +28,18 @@ def _events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
             event, data = "", []
 
 
-def test_stream_pushes_snapshots(server: Any) -> None:
-    with (
-        httpx.Client(base_url=server.url, timeout=5) as client,
-        client.stream("GET", "/api/v1/live/stream") as response,
-    ):
+def test_stream_pushes_snapshots(server: Any, store: Any) -> None:
+    with httpx.Client(base_url=server.url, timeout=5) as anonymous:
+        assert anonymous.get("/api/v1/live/stream").status_code == 401
+    with httpx.Client(base_url=server.url, timeout=5) as client:
+        signed_in(client, store, "viewer")
+        _receive_three(client)
+    # the client left mid-stream; the server still answers
+    assert httpx.get(f"{server.url}/api/v1/health", timeout=5).json() == {"status": "ok"}
+
+
+def _receive_three(client: httpx.Client) -> None:
+    with client.stream("GET", "/api/v1/live/stream") as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-cache"
@@ -45,19 +53,26 @@ def test_stream_pushes_snapshots(server: Any) -> None:
     stamps = [s["timestamp"] for s in received]
     assert stamps == sorted(stamps)
     assert stamps[0] < stamps[-1]
-    # the client left mid-stream; the server still answers
-    assert httpx.get(f"{server.url}/api/v1/health", timeout=5).json() == {"status": "ok"}
 
 
 def test_shutdown_ends_open_streams(serve: Any) -> None:
     plant = sample_plant()
-    app = create_app(Settings(), plant, ScriptedLive(plant))
+    store = open_store(":memory:")
+    app = create_app(Settings(), plant, ScriptedLive(plant), store)
     stopped_in: list[float] = []
     with (
         serve(app) as server,
         httpx.Client(base_url=server.url, timeout=5) as client,
-        client.stream("GET", "/api/v1/live/stream") as response,
     ):
+        signed_in(client, store, "viewer")
+        _stop_while_streaming(client, server, stopped_in)
+    store.close()
+    assert stopped_in
+    assert stopped_in[0] < 3, f"shutdown took {stopped_in[0]:.1f} s with a stream open"
+
+
+def _stop_while_streaming(client: httpx.Client, server: Any, stopped_in: list[float]) -> None:
+    with client.stream("GET", "/api/v1/live/stream") as response:
         lines = response.iter_lines()
         next(_events(lines))
 
@@ -70,6 +85,4 @@ def test_shutdown_ends_open_streams(serve: Any) -> None:
         stopper.start()
         rest = list(lines)  # ends when the server closes the stream
         stopper.join(10)
-    assert stopped_in
-    assert stopped_in[0] < 3, f"shutdown took {stopped_in[0]:.1f} s with a stream open"
     assert len(rest) < 20

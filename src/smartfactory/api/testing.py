@@ -1,26 +1,39 @@
-"""Test support in the box: a sample plant and a scripted :class:`LiveSource`.
+"""Test support in the box: a sample plant, a scripted :class:`LiveSource`, signing in.
 
 :class:`ScriptedLive` stands in for the simulator in API and browser tests (and for anyone
 trying the web pages without one): states are fixed per machine, counts of producing
 machines grow with wall-clock time, and the simulated clock runs ``speed`` times faster than
 the wall clock. Everything is a pure function of the injected clock, so it is thread-safe.
+
+:func:`signed_in` creates a user with a random password and signs a test client in::
+
+    headers = signed_in(client, store, "operator")      # the client keeps the cookie
+    client.get("/api/v1/live")                           # reading needs no extra header
+    client.post("/api/v1/...", json=body, headers=headers)   # X-CSRF-Token for changes
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
+import httpx
+
+from smartfactory.api.auth.permissions import Role
+from smartfactory.api.auth.sessions import CSRF_HEADER
+from smartfactory.api.auth.users import create_user
 from smartfactory.domain.assets import Area, Enterprise, Line, Machine, MachineType, Plant, Site
 from smartfactory.domain.calendar import Shift, ShiftCalendar
 from smartfactory.domain.live import MachineSnapshot, PlantSnapshot
 from smartfactory.domain.production import Product, RoutingStep
 from smartfactory.domain.states import MachineState
 from smartfactory.domain.text import LocalizedText
+from smartfactory.store.base import Store
 
-__all__ = ["DEFAULT_STATES", "ScriptedLive", "sample_plant"]
+__all__ = ["DEFAULT_STATES", "ScriptedLive", "sample_plant", "signed_in"]
 
 _P = MachineState.PRODUCING
 DEFAULT_STATES: tuple[MachineState, ...] = (
@@ -225,3 +238,26 @@ class ScriptedLive:
             apt_s=pbt * a if known else 0.0,
             ideal_s=pbt * a * p if known else 0.0,
         )
+
+
+def signed_in(
+    client: httpx.Client,
+    store: Store,
+    role: Role | str = "admin",
+    username: str | None = None,
+) -> dict[str, str]:
+    """Create a user of ``role`` in ``store`` and sign ``client`` in as that user.
+
+    The user gets a random password; ``client`` (a ``TestClient`` or an ``httpx.Client``
+    on the server's base URL) signs in through ``POST /api/v1/auth/login`` and keeps the
+    session cookie. Returns the headers to send with requests that change something
+    (``X-CSRF-Token``).
+    """
+    role = Role(role)
+    name = username or f"test-{role.value}-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    create_user(store, name, password, role, display_name=f"Test {role.value}")
+    response = client.post("/api/v1/auth/login", json={"username": name, "password": password})
+    if response.status_code != 200:
+        raise AssertionError(f"sign-in failed: {response.status_code} {response.text}")
+    return {CSRF_HEADER: str(response.json()["csrf_token"])}

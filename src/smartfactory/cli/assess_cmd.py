@@ -19,7 +19,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from smartfactory.cli.common import plant_for
+from smartfactory.cli.common import open_cli_store, plant_for
 from smartfactory.diagnosis import (
     Assessment,
     collect_evidence,
@@ -33,7 +33,6 @@ from smartfactory.diagnosis.scoring import assess
 from smartfactory.errors import DataError, FactoryError
 from smartfactory.kpi.files import parse_time
 from smartfactory.settings import get_settings
-from smartfactory.store import open_store
 
 __all__ = ["register"]
 
@@ -125,7 +124,7 @@ def register(app: typer.Typer) -> None:
     def assess_cmd(
         store: Annotated[
             str | None,
-            typer.Option(help="Store file or postgresql:// URL (default: the workspace's)."),
+            typer.Option(help="Store file or postgresql:// URL (default: SF_DATABASE)."),
         ] = None,
         config: Annotated[
             Path | None, typer.Option(exists=True, dir_okay=False, help="Plant file.")
@@ -150,23 +149,16 @@ def register(app: typer.Typer) -> None:
         if lang not in ("en", "ko"):
             msg = f"--lang must be en or ko, not {lang!r}"
             raise FactoryError(msg)
-        settings = get_settings()
-        location = store or str(settings.workspace / "simulation.duckdb")
-        if store is None and not Path(location).exists():
-            msg = f"no store at {location}; give --store (a file or a postgresql:// URL)"
-            raise FactoryError(msg)
+        fallback = get_settings().workspace / "simulation.duckdb"
         plant = plant_for(config)
         questionnaire = load_questionnaire()
         given = validate_answers(questionnaire, _read_answers(answers))
-        db = open_store(location)
-        try:
+        with open_cli_store(store, fallback=fallback) as db:
             when = parse_time(at) if at else data_as_of(db)
             if when is None:
-                msg = f"the store at {location} holds no production data yet"
+                msg = "the store holds no production data yet"
                 raise FactoryError(msg)
             facts = gather_facts(db, plant, when, timedelta(days=window_days))
-        finally:
-            db.close()
         evidence = collect_evidence(facts)
         result = assess(questionnaire, evidence, given, load_roadmap(), lang)
         if interactive and result.unanswered:

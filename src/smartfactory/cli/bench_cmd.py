@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from smartfactory.cli import bench_ingest, bench_scheduling
 from smartfactory.errors import ConfigError
 from smartfactory.maintenance.anomaly.benchmark import bench_anomaly
 from smartfactory.maintenance.rul.benchmark import SeedResult, bench_cmapss
@@ -29,6 +30,8 @@ from smartfactory.maintenance.rul.cmapss import SUBSETS, default_cmapss_dir
 __all__ = ["register"]
 
 bench_app = typer.Typer(help="Benchmarks on public data sets; each prints one JSON object.")
+bench_scheduling.register(bench_app)
+bench_ingest.register(bench_app)
 
 
 def _subsets(value: str) -> list[str]:

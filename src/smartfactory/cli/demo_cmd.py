@@ -3,6 +3,17 @@
 The simulator runs in real time (default 60x) in a background thread and writes to the
 workspace's DuckDB file; the web server runs in the main thread. Ctrl-C (or ``--minutes``)
 stops the server, then the simulator, and flushes and closes the store.
+
+With ``--protocol opcua|modbus|mqtt`` the data takes the long way, as from a real plant: the
+simulator writes nothing itself; a virtual-factory server (:mod:`smartfactory.sim.servers`)
+exposes its machines over the protocol, our own connector reads them under the poller, and a
+:class:`~smartfactory.ingest.LiveIngest` writes samples, state intervals and counts to the store
+and is the page's live source (:class:`~smartfactory.sim.servers.loop.ProtocolLoop`).
+
+Either way a :class:`~smartfactory.maintenance.LiveMaintenance` scores health, anomaly and
+RUL from the stored samples, and a :class:`~smartfactory.decisions.engine.DecisionEngine`
+turns predicted failures into maintenance decisions, work orders and re-planned production,
+as the plant's autonomy level allows.
 """
 
 from __future__ import annotations
@@ -18,12 +29,19 @@ import typer
 from rich.console import Console
 
 from smartfactory.api import create_app
+from smartfactory.api.auth.bootstrap import first_admin_notice
 from smartfactory.api.server import Server, make_server
 from smartfactory.cli.common import workspace_plant
+from smartfactory.decisions.engine import DecisionEngine
 from smartfactory.domain import Plant
+from smartfactory.domain.live import LiveSource
+from smartfactory.maintenance import LiveMaintenance, ModelRegistry
+from smartfactory.maintenance.versions import default_root
 from smartfactory.settings import Settings, get_settings
 from smartfactory.sim import FactorySimulation
-from smartfactory.store import open_store
+from smartfactory.sim.servers import Protocol
+from smartfactory.sim.servers.loop import ProtocolLoop
+from smartfactory.store import Store, open_store
 
 __all__ = ["demo_start", "register"]
 
@@ -62,6 +80,23 @@ def demo(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open a web browser.")
     ] = False,
+    protocol: Annotated[
+        Protocol | None,
+        typer.Option(
+            help="Run the data through a virtual factory on opcua, modbus or mqtt.",
+            case_sensitive=False,
+        ),
+    ] = None,
+    protocol_host: Annotated[
+        str, typer.Option(help="Virtual factory's address (MQTT: the broker).")
+    ] = "127.0.0.1",
+    protocol_port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Its port (default: any free one; MQTT 1883)."),
+    ] = None,
+    topic_root: Annotated[
+        str | None, typer.Option(help="MQTT: first topic level (default: the enterprise id).")
+    ] = None,
 ) -> None:
     """Run a simulated plant in real time and serve the live plant overview."""
     settings = _settings(port=port, host=host, workspace=workspace)
@@ -74,26 +109,66 @@ def demo(
     console = Console()
     sim_start, live_from = demo_start(plant, datetime.now(UTC))
     sim = FactorySimulation(
-        plant, store, seed=seed, start=sim_start, speed=speed, cmapss_dir=settings.cmapss_dir
+        plant,
+        store if protocol is None else None,  # through a protocol only the ingest writes
+        seed=seed,
+        start=sim_start,
+        speed=speed,
+        cmapss_dir=settings.cmapss_dir,
     )
     with console.status("warming up: simulating the previous shifts at full speed"):
         sim.fast_forward(live_from - sim_start)
-    server = make_server(
-        create_app(settings, plant, sim, store), settings.host, settings.port, log_level="warning"
+    loop = None
+    live: LiveSource = sim
+    if protocol is not None:
+        loop = _open_protocol(
+            sim, store, protocol, settings, (protocol_host, protocol_port), topic_root, seed
+        )
+        live = loop.ingest
+    # predictions and decisions from what the store receives, as in a real plant
+    health = LiveMaintenance(
+        store,
+        ModelRegistry(store, default_root(db_path)),
+        backfill=live_from - sim_start + timedelta(hours=1),
     )
-    url = f"http://{settings.host}:{settings.port}"
-    console.print(
-        f"[bold green]smartfactory demo[/] — {plant.site.name.en}, "
-        f"{sum(1 for _ in plant.machines())} machines at {speed:g}x\n"
-        f"  plant file: {plant_file}\n  store:      {db_path}\n"
-        f"  open [bold]{url}[/]  (Korean: {url}/?lang=ko) — Ctrl-C to stop",
-        highlight=False,
-    )
-    if not no_browser:
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    failed = _serve_while_simulating(server, sim, minutes)
-    store.close()
-    snap = sim.snapshot()
+    engine = DecisionEngine(store, plant, health, clock=sim.now, interval_s=900.0)
+    try:
+        server = make_server(
+            create_app(
+                settings, plant, live, store, maintenance=health, appliers=engine.appliers()
+            ),
+            settings.host,
+            settings.port,
+            log_level="warning",
+        )
+        url = f"http://{settings.host}:{settings.port}"
+        through = (
+            f"\n  through:    {loop.endpoint} (our {loop.protocol.value} connector)"
+            if loop is not None
+            else ""
+        )
+        console.print(
+            f"[bold green]smartfactory demo[/] — {plant.site.name.en}, "
+            f"{sum(1 for _ in plant.machines())} machines at {speed:g}x\n"
+            f"  plant file: {plant_file}\n  store:      {db_path}{through}\n"
+            f"  open [bold]{url}[/]  (Korean: {url}/?lang=ko) — Ctrl-C to stop",
+            highlight=False,
+        )
+        admin = first_admin_notice(store)  # no default password: a random one, shown once
+        if admin:
+            console.print(admin, style="bold yellow", highlight=False)
+        if not no_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        health.start()
+        engine.start()
+        failed = _serve_while_simulating(server, sim, minutes)
+    finally:
+        engine.stop()
+        health.stop()
+        if loop is not None:
+            loop.close()
+        store.close()
+    snap = live.snapshot()
     good = sum(m.good for m in snap.machines)
     console.print(
         f"stopped at simulated {snap.timestamp:%Y-%m-%d %H:%M} UTC; "
@@ -102,6 +177,38 @@ def demo(
     )
     if failed:
         raise typer.Exit(code=1)
+
+
+def _open_protocol(
+    sim: FactorySimulation,
+    store: Store,
+    protocol: Protocol,
+    settings: Settings,
+    address: tuple[str, int | None],
+    topic_root: str | None,
+    seed: int,
+) -> ProtocolLoop:
+    """Start the virtual factory on ``protocol`` and our connector reading it (or close)."""
+    host, requested = address
+    port = requested if requested is not None else (1883 if protocol is Protocol.MQTT else 0)
+    loop = ProtocolLoop(
+        sim,
+        store,
+        protocol,
+        spill_dir=settings.workspace / "demo-ingest",
+        host=host,
+        port=port,
+        root=topic_root,
+        seed=seed,
+    )
+    try:
+        with Console().status(f"starting the virtual factory ({protocol.value})"):
+            loop.open()
+            loop.wait_ready(15)
+    except BaseException:
+        store.close()
+        raise
+    return loop
 
 
 def _settings(*, port: int | None, host: str | None, workspace: Path | None) -> Settings:

@@ -14,13 +14,25 @@ from rich.console import Console
 
 from smartfactory import __version__
 from smartfactory.cli import (
+    assess_cmd,
     bench_cmd,
     connectors_cmd,
+    decisions_cmd,
     demo_cmd,
+    export_cmd,
     import_cmd,
+    ingest_cmd,
     kpi_cmd,
+    migrate_cmd,
+    models_cmd,
     plant_cmd,
+    quarantine_cmd,
+    report_cmd,
+    serve_cmd,
+    sim_server_cmd,
     simulate_cmd,
+    users_cmd,
+    workorders_cmd,
 )
 from smartfactory.errors import FactoryError
 
@@ -39,7 +51,19 @@ demo_cmd.register(app)
 kpi_cmd.register(app)
 bench_cmd.register(app)
 connectors_cmd.register(app)
+serve_cmd.register(app)
+ingest_cmd.register(app)
+migrate_cmd.register(app)
+export_cmd.register(app)
 import_cmd.register(app)
+quarantine_cmd.register(app)
+assess_cmd.register(app)
+report_cmd.register(app)
+models_cmd.register(app)
+sim_server_cmd.register(app)
+users_cmd.register(app)
+workorders_cmd.register(app)
+decisions_cmd.register(app)
 
 
 @app.command()

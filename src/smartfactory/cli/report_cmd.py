@@ -15,11 +15,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from smartfactory.cli.common import plant_for
+from smartfactory.cli.common import open_cli_store, plant_for
 from smartfactory.errors import FactoryError
 from smartfactory.reports import monthly_report, parse_month, render_html, render_pdf
 from smartfactory.settings import get_settings
-from smartfactory.store import open_store
 
 __all__ = ["register"]
 
@@ -40,7 +39,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="Output file.")] = None,
         store: Annotated[
             str | None,
-            typer.Option(help="Store file or postgresql:// URL (default: the workspace's)."),
+            typer.Option(help="Store file or postgresql:// URL (default: SF_DATABASE)."),
         ] = None,
         config: Annotated[
             Path | None, typer.Option(exists=True, dir_okay=False, help="Plant file.")
@@ -53,21 +52,15 @@ def register(app: typer.Typer) -> None:
             raise FactoryError(msg)
         the_month = parse_month(month)
         base = parse_month(baseline) if baseline else None
-        location = store or str(get_settings().workspace / "simulation.duckdb")
-        if store is None and not Path(location).exists():
-            msg = f"no store at {location}; give --store (a file or a postgresql:// URL)"
-            raise FactoryError(msg)
         plant = plant_for(config)
         console = Console(stderr=True)
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
         ) as progress:
             task = progress.add_task(f"computing {the_month} figures", total=None)
-            db = open_store(location)
-            try:
+            fallback = get_settings().workspace / "simulation.duckdb"
+            with open_cli_store(store, fallback=fallback) as db:
                 report = monthly_report(db, plant, the_month, base, language=lang)
-            finally:
-                db.close()
             if as_json:
                 typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
                 return

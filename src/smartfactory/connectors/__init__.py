@@ -3,9 +3,10 @@
 ``base`` is the contract, ``registry`` finds connector classes through the
 ``smartfactory.connectors`` entry points, ``poller`` drives one connector instance into the
 store (state, back-off, buffering, the ``wal`` write-ahead log), ``quarantine`` keeps rejected
-payloads and ``testing`` holds the public ``check_connector`` suite. One folder per protocol:
-``modbus/``, ``mqtt/``, ``opcua/``, ``sparkplug/``, ``memory/``; ``files/`` imports CSV/Parquet
-history and ``discovery`` browses a peer given its URL.
+payloads (in memory and in the store's table), ``status`` lists the running pollers for the
+API, ``benchmark`` measures ingest and ``testing`` holds the public ``check_connector`` suite.
+One folder per protocol: ``modbus/``, ``mqtt/``, ``opcua/``, ``sparkplug/``, ``memory/``;
+``files/`` imports CSV/Parquet history and ``discovery`` browses a peer given its URL.
 """
 
 from __future__ import annotations

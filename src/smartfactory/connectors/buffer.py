@@ -3,7 +3,9 @@
 Samples wait here, as Arrow tables of :data:`BUFFER_SCHEMA` (tag, ts, value), until the
 store has taken them. Memory holds at most ``max_rows``; beyond that the oldest tables are
 written to ``spill_dir`` as numbered Arrow IPC files (written to a temporary name, then
-renamed, so a crash never leaves half a file) and counted. :meth:`SpillBuffer.drain` hands
+renamed, then fsynced with their folder, so a crash never leaves half a file and a spilled row
+is durable) and counted; :meth:`SpillBuffer.spill_all` puts all of memory on disk (the poller's
+checkpoint that lets it empty its write-ahead log). :meth:`SpillBuffer.drain` hands
 spilled files first, then memory, oldest first, to a write function and forgets a batch only
 after the write returned; a failing write leaves everything in place to be re-sent (the store
 is idempotent on (signal, ts), so a re-sent batch makes no duplicates). Files left by an
@@ -12,6 +14,7 @@ earlier process in ``spill_dir`` are picked up and delivered first.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,18 +136,44 @@ class SpillBuffer:
             self._mem_rows -= head.num_rows
             rows -= head.num_rows
 
-    def _spill(self) -> None:
+    def spill_all(self) -> None:
+        """Write every row held in memory to a spill file (durable when this returns)."""
+        if self._mem:
+            self._spill(keep=0)
+
+    def _spill(self, keep: int | None = None) -> None:
+        limit = self.max_rows // 2 if keep is None else keep
         parts: list[pa.Table] = []
-        while self._mem_rows > self.max_rows // 2 and self._mem:
+        while self._mem_rows > limit and self._mem:
             head = self._mem.popleft()
             self._mem_rows -= head.num_rows
             parts.append(head)
         table = pa.concat_tables(parts)
         path = self.spill_dir / f"{self._next:012d}{_SUFFIX}"
         tmp = path.with_suffix(".tmp")
-        with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, BUFFER_SCHEMA) as writer:
-            writer.write_table(table)
-        tmp.replace(path)
+        try:
+            with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, BUFFER_SCHEMA) as w:
+                w.write_table(table)
+            _fsync_path(tmp)
+            tmp.replace(path)
+            _fsync_dir(self.spill_dir)
+        except OSError:
+            for t in reversed(parts):  # keep the rows in memory, in order
+                self._mem.appendleft(t)
+                self._mem_rows += t.num_rows
+            raise
         self._next += 1
         self.stats.overflow_rows += table.num_rows
         self.stats.spilled_files += 1
+
+
+def _fsync_dir(directory: Path) -> None:
+    _fsync_path(directory)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -15,7 +15,15 @@ count as taken (``stats.logged_rows``, ``on_logged``) and before an
 Segments are deleted only when the buffer is empty, i.e. the store committed every row. The
 first :meth:`Poller.run` replays the segments a crashed process left into the store. A failing
 log (disk full, I/O error) is treated like a lost connection: the connector is closed without
-acknowledging, so a push peer redelivers, and the poller backs off.
+acknowledging, so a push peer redelivers, and the poller backs off. While the store is down the
+log stays bounded: once the buffer spills, the rest of memory is spilled too (fsynced) and the
+log emptied (a checkpoint, ``stats.checkpoints``); the spill folder is the on-disk buffer.
+
+Quarantine: the poller attaches its store to its own quarantine and its connector's
+(``quarantine_store``, on by default) and flushes them once per cycle, before acknowledging,
+so rejected payloads are durable in the store's ``quarantine`` table (bounded by
+``quarantine_rows``). :meth:`Poller.rejects` and ``last_error`` feed the connector status API
+(:mod:`smartfactory.connectors.status`).
 
 States (logged once per transition, kept in ``transitions``):
 
@@ -86,6 +94,10 @@ class PollerConfig(BaseModel):
     batch_rows: int = Field(default=50_000, ge=1, description="Rows per store write.")
     wal: bool = Field(default=True, description="Log rows to disk (fsynced) before taking them.")
     wal_segment_bytes: int = Field(default=64 * 1024 * 1024, ge=1, description="Segment size.")
+    quarantine_store: bool = Field(
+        default=True, description="Keep rejected payloads in the store's quarantine table."
+    )
+    quarantine_rows: int = Field(default=100_000, ge=1, description="Quarantine rows kept.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +127,7 @@ class PollerStats:
     logged_rows: int = 0  # rows durable in the write-ahead log
     replayed_rows: int = 0  # rows read back from a previous process' write-ahead log
     wal_failures: int = 0
+    checkpoints: int = 0  # the log emptied after the buffer spilled everything to disk
 
 
 class Poller:
@@ -165,6 +178,14 @@ class Poller:
         self._stop = asyncio.Event()
         self._tags = list(self.keys)
         self._push = Capability.SUBSCRIBE in type(connector).info.capabilities
+        self._spilled_files = 0
+        self.last_error = ""
+        self.quarantines: list[Quarantine] = []
+        for q in (quarantine, getattr(connector, "quarantine", None)):
+            if isinstance(q, Quarantine) and all(q is not k for k in self.quarantines):
+                self.quarantines.append(q)
+                if self.config.quarantine_store:
+                    q.attach(store, self.config.quarantine_rows)
 
     @property
     def state(self) -> ConnectionState:
@@ -195,6 +216,7 @@ class Poller:
                     await self._disconnect()
                     await self._wait(self.config.backoff.delay(self._failures, self.rng))
                     continue
+                self._flush_quarantine()  # durable before the peer is told
                 if isinstance(self.connector, Acknowledging):
                     await self._acknowledge(self.connector)
                 self._report(bad)
@@ -203,8 +225,21 @@ class Poller:
         finally:
             await self._disconnect()
             self._deliver()
+            self._flush_quarantine()
             if self.wal is not None:
                 self.wal.close()
+
+    def rejects(self) -> dict[str, int]:
+        """Samples and payloads rejected since the start, per reason (every quarantine)."""
+        out: dict[str, int] = {}
+        for q in self.quarantines:
+            for reason, n in q.counts().items():
+                out[str(reason)] = out.get(str(reason), 0) + n
+        return out
+
+    def _flush_quarantine(self) -> None:
+        for q in self.quarantines:
+            q.flush()
 
     def _replay(self) -> None:
         """Once: queue the rows a previous process left in the write-ahead log."""
@@ -299,7 +334,29 @@ class Poller:
                 self.quarantine.add(self.name, Reason.UNSTORABLE, s.tag, repr(s.value))
         logged = self._log(table)
         self.buffer.append(table)  # even unlogged: the store may still take them
+        self._checkpoint()
         return bad if logged else None
+
+    def _checkpoint(self) -> None:
+        """After a spill: put the rest of memory on disk too, then empty the log.
+
+        While the store is down the buffer overflows to (fsynced) spill files; once every
+        waiting row is in one of them, the log holds nothing the spill folder does not, so
+        it is removed and stays bounded by ``max_buffer_rows`` instead of growing with the
+        outage. A crash between the two steps leaves rows in both: harmless (idempotent).
+        """
+        spilled = self.buffer.stats.spilled_files
+        if spilled == self._spilled_files:
+            return
+        try:
+            self.buffer.spill_all()
+        except OSError as err:
+            logger.warning("connector %s: spilling failed: %s", self.name, err)
+            return
+        self._spilled_files = self.buffer.stats.spilled_files
+        if self.wal is not None and self.wal.segments():
+            self.wal.truncate()
+            self.stats.checkpoints += 1
 
     def _log(self, table: pa.Table) -> bool:
         """Append ``table`` to the write-ahead log and fsync; False when that failed."""
@@ -376,6 +433,8 @@ class Poller:
         if new is old:
             return
         self._state = new
+        if new in {ConnectionState.OFFLINE, ConnectionState.DEGRADED}:
+            self.last_error = reason
         self.transitions.append(Transition(self.clock(), old, new, reason))
         bad = new in {ConnectionState.OFFLINE, ConnectionState.DEGRADED}
         level = logging.WARNING if bad else logging.INFO

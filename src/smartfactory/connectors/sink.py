@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -27,24 +28,35 @@ __all__ = ["StoreWriter", "samples_to_table"]
 def samples_to_table(samples: Sequence[Sample]) -> tuple[pa.Table, list[Sample], list[Sample]]:
     """(rows of the storable samples, bad samples, good but unstorable samples)."""
     tags: list[str] = []
-    ts: list[object] = []
+    micros: list[int] = []
     values: list[float] = []
     bad: list[Sample] = []
     unstorable: list[Sample] = []
+    seen: dict[int, int] = {}  # id(ts) -> microseconds: samples of one message share their ts
     for s in samples:
         if not s.ok:
             bad.append(s)
         elif isinstance(s.value, bool | int | float) and math.isfinite(float(s.value)):
+            us = seen.get(id(s.ts))
+            if us is None:
+                us = seen[id(s.ts)] = _micros(s.ts)
             tags.append(s.tag)
-            ts.append(s.ts)
+            micros.append(us)
             values.append(float(s.value))
         else:
             unstorable.append(s)
-    table = pa.table(
-        [pa.array(tags, pa.string()), pa.array(ts, BUFFER_SCHEMA.field("ts").type), values],
-        schema=BUFFER_SCHEMA,
-    )
+    ts = pa.array(micros, pa.int64()).cast(BUFFER_SCHEMA.field("ts").type)
+    table = pa.table([pa.array(tags, pa.string()), ts, values], schema=BUFFER_SCHEMA)
     return table, bad, unstorable
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def _micros(ts: datetime) -> int:
+    """Microseconds since the epoch (a naive time is taken as UTC), exactly."""
+    return ((ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)) - _EPOCH) // _US
 
 
 class StoreWriter:

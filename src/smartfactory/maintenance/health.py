@@ -88,6 +88,7 @@ class _ModeState:
         self.score_slow = 0.0  # slow moving average of every producing sample's score
         self.mean: FloatArray | None = None
         self.m2: FloatArray | None = None
+        self.threshold: float | None = None  # last flag threshold found, checked before reuse
 
     def learn(self, v: FloatArray) -> None:
         if self.mean is None or self.m2 is None:
@@ -177,6 +178,22 @@ class HealthModel(Estimator):
                 lo = mid
         return hi
 
+    def _mode_threshold(self, ms: _ModeState) -> float:
+        """``threshold(detector)``, reusing the last one while the detector still agrees.
+
+        The cached value ``t`` is kept when the detector flags ``t`` and not ``t / (1 + 1e-6)``
+        (two ``flag`` calls instead of a grid search and bisection): the threshold then lies
+        within 1e-6 of ``t``, finer than the bisection itself.
+        """
+        cached: float | None = getattr(ms, "threshold", None)
+        det = ms.detector
+        if cached is not None and np.isfinite(cached) and cached > float(_GRID[0]):
+            ok = det.flag([cached, cached / (1.0 + 1e-6)])
+            if bool(ok[0]) and not bool(ok[1]):
+                return cached
+        ms.threshold = self.threshold(det)
+        return ms.threshold
+
     def update(
         self,
         x: Mapping[str, float],
@@ -197,7 +214,7 @@ class HealthModel(Estimator):
         flagged = bool(det.flag([score])[0])
         a = self.smoothing
         self.smoothed_ = a * score + (1.0 - a) * self.smoothed_
-        health = health_index(self.smoothed_, self.threshold(det))
+        health = health_index(self.smoothed_, self._mode_threshold(ms))
 
         started = False
         if self.alert_ and health >= self.exit_health:

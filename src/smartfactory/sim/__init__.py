@@ -21,6 +21,11 @@ orders from the plant's demand flow as transfer batches through each product's r
 (:mod:`.orders`). The same engine (:mod:`.engine`) runs as fast as possible or in real time
 with a speed factor, and serves live snapshots with the current shift's ISO 22400 figures
 (:mod:`.live`). :mod:`.results` sums a run up with its costs.
+
+Maintenance policies plug in through ``FactorySimulation(..., policy=...)`` (:mod:`.hook`:
+observations without the hidden wear, orders per machine; :mod:`.observe` builds them);
+:mod:`.policies` and :mod:`.predictive` hold run-to-failure, preventive, oracle and predictive,
+and :mod:`.evaluate` compares them over seeds (``smartfactory simulate --policy``).
 """
 
 from __future__ import annotations

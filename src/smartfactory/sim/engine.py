@@ -10,6 +10,7 @@ checkpoint, so that all units made up to the end instant are committed and writt
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -25,8 +26,10 @@ from smartfactory.domain.live import MachineSnapshot, PlantSnapshot
 from smartfactory.domain.states import MachineState, in_planned_busy_time
 from smartfactory.errors import SimulationError
 from smartfactory.sim.degradation import make_wear
+from smartfactory.sim.hook import MaintenancePolicy
 from smartfactory.sim.live import Period, ratios
 from smartfactory.sim.machine import Context, MachineSim
+from smartfactory.sim.observe import Observer
 from smartfactory.sim.orders import Shop, SimOrder, Workstation
 from smartfactory.sim.recorder import Recorder
 from smartfactory.sim.results import MachineFigures, SimulationResult, summarise
@@ -55,6 +58,9 @@ class FactorySimulation:
     - ``cmapss_dir``: the C-MAPSS folder (default ``SF_CMAPSS_DIR`` or the shared data set).
     - ``transfer_batch_h``: hours of work of the slowest step per transfer batch.
     - ``flush_every_s``: simulated seconds between store writes in fast mode.
+    - ``policy``: a :class:`~smartfactory.sim.hook.MaintenancePolicy` that plans preventive
+      maintenance at decision points (see :mod:`.observe`); None keeps the plant file's
+      interval-based preventive maintenance.
     """
 
     def __init__(
@@ -71,6 +77,7 @@ class FactorySimulation:
         cmapss_dir: Path | str | None = None,
         transfer_batch_h: float = 2.0,
         flush_every_s: float = _DAY,
+        policy: MaintenancePolicy | None = None,
     ) -> None:
         if start.tzinfo is None:
             raise SimulationError("start must be timezone-aware (UTC)")
@@ -114,9 +121,22 @@ class FactorySimulation:
         crews = simpy.PreemptiveResource(self.env, capacity=plant.maintenance.crews)
         ctx = Context(self.env, self.timeline, crews, self.recorder, self._lock)
         self.machines = [
-            MachineSim(index=i, machine=m, line=line, ctx=ctx, wear=w, rng=r)
+            MachineSim(
+                index=i,
+                machine=m,
+                line=line,
+                ctx=ctx,
+                wear=w,
+                rng=r,
+                policy_driven=policy is not None,
+            )
             for i, ((line, m), w, r) in enumerate(zip(machines, wears, machine_rngs, strict=True))
         ]
+        self.policy = policy
+        self.observer: Observer | None = None
+        if policy is not None:
+            policy.bind(plant)
+            self.observer = Observer(self.env, self.timeline, self.machines, rng.spawn(1)[0])
         stations: dict[str, Workstation] = {m.id: m for m in self.machines}
         self.shop = Shop(stations, transfer_batch_h, on_order_change=self.recorder.order)
         ctx.shop = self.shop
@@ -127,6 +147,8 @@ class FactorySimulation:
         self.env.process(self._fixed_orders())
         for k in range(len(plant.demand)):
             self.env.process(self._demand(k))
+        if policy is not None:
+            self.env.process(self._decisions())
 
     # -- processes --------------------------------------------------------------------------
     def _periods(self) -> Generator[simpy.Event, object, None]:
@@ -135,6 +157,22 @@ class FactorySimulation:
             pid, lo, hi = self.timeline.period_bounds(now + 1e-6)
             self.period = Period(pid, lo, hi, self.timeline.shift_name(pid))
             yield self.env.timeout(max(hi - now, 1e-6))
+
+    def _decisions(self) -> Generator[simpy.Event, object, None]:
+        policy, observer = self.policy, self.observer
+        if policy is None or observer is None:  # pragma: no cover - only started with both
+            return
+        step = policy.decision_interval_h * 3600.0
+        while True:
+            truth = observer.truth() if policy.uses_hidden_state else None
+            orders = policy.decide(observer.observe(), truth)
+            for m in self.machines:
+                order = orders.get(m.id)
+                if order is None:
+                    m.plan(False, math.inf)
+                else:
+                    m.plan(order.next_window, order.due_h)
+            yield self.env.timeout(step)
 
     def _fixed_orders(self) -> Generator[simpy.Event, object, None]:
         for o in sorted(self.plant.orders, key=lambda o: o.release):
@@ -364,6 +402,7 @@ def simulate(
     sample_interval_s: float = 60.0,
     cmapss_dir: Path | str | None = None,
     progress: Progress | None = None,
+    policy: MaintenancePolicy | None = None,
 ) -> SimulationResult:
     """Run ``plant`` for ``days`` simulated days as fast as possible and summarise it.
 
@@ -377,5 +416,6 @@ def simulate(
         start=start,
         sample_interval_s=sample_interval_s,
         cmapss_dir=cmapss_dir,
+        policy=policy,
     )
     return sim.run_for(timedelta(days=days), progress)

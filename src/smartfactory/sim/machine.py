@@ -100,8 +100,10 @@ class MachineSim:
         ctx: Context,
         wear: Wear,
         rng: np.random.Generator,
+        policy_driven: bool = False,
     ) -> None:
         self.index = index
+        self.policy_driven = policy_driven
         self.machine = machine
         self.id = machine.id
         self.line = line
@@ -125,6 +127,11 @@ class MachineSim:
         self.next_micro_ph = self._micro_gap()
         pm = self.b.preventive.interval_h
         self.pm_due_ph = pm * float(rng.uniform(0.0, 1.0)) if pm is not None else math.inf
+        if policy_driven:
+            self.pm_due_ph = math.inf  # a maintenance policy plans the jobs (:meth:`plan`)
+        self.pm_window = False
+        self.ph_repair = 0.0
+        self.ph_maintenance = 0.0
         self.failed = False
         self.queue: list[tuple[tuple[int, float, int], Job]] = []
         self.job: Job | None = None
@@ -149,6 +156,25 @@ class MachineSim:
     def upstream_changed(self) -> None:
         """Re-decide between IDLE and STARVED."""
         self._poke()
+
+    def plan(self, next_window: bool, due_h: float) -> None:
+        """A policy's plan: maintain in the next window long enough, and/or after ``due_h``.
+
+        ``due_h`` is in producing hours from now (0: now, ``inf``: no deadline). A running
+        production segment that would pass the deadline is cut short (committed) at once.
+        """
+        self.pm_window = next_window
+        due = self.ph + max(due_h, 0.0)
+        self.pm_due_ph = due
+        if self.failed:
+            return
+        seg = self.segment
+        if self.in_segment and seg is not None:
+            if due < self.ph + (seg.t1 - seg.t0) / 3600.0 - _EPS:
+                self.in_segment = False  # no second interrupt before this one is handled
+                self.process.interrupt("plan")
+        elif due <= self.ph + _EPS or next_window:
+            self._poke()
 
     def _poke(self) -> None:
         if self._wake is not None and not self._wake.triggered:
@@ -206,11 +232,7 @@ class MachineSim:
                 continue
             slot, slot_end, _ = self.ctx.timeline.at(now)
             if slot != Slot.WORK:
-                if slot == Slot.OFF:
-                    self._become(MachineState.NO_SHIFT)
-                else:
-                    self._become(MachineState.PLANNED_STOP, "break")
-                yield env.timeout(slot_end - now)
+                yield from self._off_slot(slot, slot_end)
                 continue
             if self.ph >= self.pm_due_ph - _EPS:
                 yield from self._preventive()
@@ -233,6 +255,24 @@ class MachineSim:
                 self.setup_left -= dt
                 continue
             yield from self._produce(job, slot_end)
+
+    def _off_slot(self, slot: Slot, slot_end: float) -> Generator[simpy.Event, object, None]:
+        """Off shift or a break: a planned preventive job if it fits, else wait it out."""
+        env = self.ctx.env
+        now = env.now
+        if self.pm_window and slot_end - now >= self.b.preventive.duration_h * 3600 - _EPS:
+            yield from self._preventive()
+            return
+        if slot == Slot.OFF:
+            self._become(MachineState.NO_SHIFT)
+        else:
+            self._become(MachineState.PLANNED_STOP, "break")
+        if self.policy_driven:
+            self._wake = env.event()  # a plan made off shift may start the job now
+            yield self._wake | env.timeout(slot_end - now)
+            self._wake = None
+        else:
+            yield env.timeout(slot_end - now)
 
     def _take(self) -> Job | None:
         if not self.queue:
@@ -322,13 +362,13 @@ class MachineSim:
         ideal = job.routing_step.ideal_cycle_s
         self._next_unit += n
         self.backlog_s -= ideal * n
-        self.totals.good += n - bad
-        self.totals.scrap += bad
         self.totals.ideal_s += ideal * n
         if n:
             self.ctx.recorder.units(self.index, finish, scrap)
             self._shop().produced(job, n - bad, bad)
-        with self.ctx.lock:
+        with self.ctx.lock:  # live readers see the units either in the segment or in totals
+            self.totals.good += n - bad
+            self.totals.scrap += bad
             if n:
                 self.tracker.add_units(float(finish[-1]), n - bad, bad, ideal * n)
             self.segment = None
@@ -351,6 +391,9 @@ class MachineSim:
         self.totals.repairs += 1
         self.wear.renew()
         self.failed = False
+        self.ph_repair = self.ph_maintenance = self.ph
+        if self.policy_driven:
+            self.pm_window, self.pm_due_ph = False, math.inf
         with self.ctx.lock:
             self.degradation = self.wear.level()
         self.ctx.recorder.event(
@@ -386,6 +429,9 @@ class MachineSim:
         before = self.wear.level()
         self.wear.restore(pm.restores)
         self.pm_due_ph = self.ph + (pm.interval_h or math.inf)
+        self.ph_maintenance = self.ph
+        if self.policy_driven:
+            self.pm_window, self.pm_due_ph = False, math.inf
         self.totals.preventive += 1
         with self.ctx.lock:
             self.degradation = self.wear.level()

@@ -1,6 +1,12 @@
-"""The overview page (``GET /``) and the static files it needs.
+"""The sign-in page (``GET /login``), the overview page (``GET /``) and the static files.
 
-The page is rendered from the plant and one live snapshot; ``static/app.js`` keeps it current
+The other pages (machines, OEE, quality, maintenance, schedule, operator, settings) are in
+:mod:`smartfactory.web.dashboard`; all share ``templates/layout.html`` (:mod:`.layout`).
+
+Pages other than ``/login`` need a signed-in user: :data:`router` carries the
+authentication dependency, so a page added to it is protected; without a session the browser
+is sent to ``/login?next=<page>`` (see :mod:`smartfactory.api.errors`). The overview page
+is rendered from the plant and one live snapshot; ``static/app.js`` keeps it current
 from ``/api/v1/live/stream``. Elements the script updates carry ``data-field`` attributes
 inside an element with ``data-machine`` (tiles), ``data-line`` (line headers) or
 ``id="sf-summary"`` (the plant summary strip).
@@ -11,20 +17,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 import smartfactory
-from smartfactory.api.deps import LiveDep, PlantDep, SettingsDep
+from smartfactory.api.auth.deps import CurrentUser, current_user, require
+from smartfactory.api.auth.errors import NotAuthenticatedError
+from smartfactory.api.auth.permissions import Permission
+from smartfactory.api.deps import ContextDep, LiveDep, PlantDep, SettingsDep
 from smartfactory.api.schemas import LivePublic, MachineLivePublic
 from smartfactory.domain.assets import Machine, Plant
 from smartfactory.web import format as fmt
 from smartfactory.web.i18n import LANGUAGES, Translator
+from smartfactory.web.layout import (
+    CONTENT_SECURITY_POLICY,
+    env,
+    page_language,
+    render_page,
+    safe_next,
+)
 
-__all__ = ["LineView", "TileView", "install_web", "router"]
+__all__ = [
+    "LineView",
+    "TileView",
+    "install_web",
+    "live_header",
+    "public_router",
+    "router",
+]
 
 STATIC_DIR = Path(str(files("smartfactory.web").joinpath("static")))
 """Folder served under ``/static``."""
@@ -33,23 +57,13 @@ POLL_MS = 2000
 """Milliseconds between polls of ``/api/v1/live`` while the event stream is down."""
 STALE_MS = 5000
 """Milliseconds without an update after which the page shows "connection lost"."""
+ROTATE_MS = 12000
+"""Milliseconds each line stays on screen in TV mode."""
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'self'"
-)
-"""Pages load nothing from outside the server (plants run offline)."""
-
-_env = Environment(
-    loader=PackageLoader("smartfactory.web", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(current_user)])
+"""Pages for signed-in users (a page added here is protected)."""
+public_router = APIRouter(include_in_schema=False)
+"""The sign-in page and the site icon: the only pages open without signing in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,55 +167,90 @@ def _lines(plant: Plant, live: LivePublic, t: Translator) -> list[LineView]:
     return out
 
 
-def _language(requested: str | None, default: str) -> str:
-    if requested in LANGUAGES:
-        return requested
-    return default if default in LANGUAGES else LANGUAGES[0]
-
-
-@router.get("/", response_class=HTMLResponse, name="overview")
-def overview(
+@public_router.get("/login", response_class=HTMLResponse, name="login", response_model=None)
+def login_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
     request: Request,
+    context: ContextDep,
+    settings: SettingsDep,
+    plant: PlantDep,
+    lang: str | None = None,
+    next: str | None = None,
+) -> Response:
+    """The sign-in form (already signed in: straight on to ``next``)."""
+    root = request.scope.get("root_path", "")
+    target = safe_next(next)
+    try:
+        current_user(request, context)
+    except NotAuthenticatedError:
+        pass
+    else:
+        return RedirectResponse(root + target, status_code=303)
+    if lang is None:  # coming from a page in some language: speak it here too
+        lang = parse_qs(urlsplit(target).query).get("lang", [None])[0]
+    language = page_language(request, lang, settings.language)
+    t = Translator(language)
+    config = {
+        "lang": language,
+        "api": {"login": f"{root}/api/v1/auth/login"},
+        "next": root + target,
+        "strings": {"login": t.strings.get("login", {})},
+    }
+    query = "&" + urlencode({"next": target}) if target != "/" else ""
+    html = env.get_template("login.html").render(
+        t=t,
+        lang=language,
+        languages=[
+            (code, Translator(code)("language_name"), f"?lang={code}{query}") for code in LANGUAGES
+        ],
+        root=root,
+        version=smartfactory.__version__,
+        enterprise=plant.enterprise.name.get(language),
+        site=plant.site.name.get(language),
+        config=config,
+    )
+    return HTMLResponse(
+        html,
+        headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    name="overview",
+    dependencies=[Depends(require(Permission.VIEW))],
+)
+def overview(  # noqa: PLR0917 - FastAPI passes dependencies by name
+    request: Request,
+    context: ContextDep,
+    user: CurrentUser,
     plant: PlantDep,
     live: LiveDep,
     settings: SettingsDep,
     lang: str | None = None,
 ) -> HTMLResponse:
-    """The plant overview: summary strip and one live tile per machine, grouped by line."""
-    language = _language(lang, settings.language)
+    """The plant overview: summary strip, alerts and one live tile per machine, by line.
+
+    ``?tv=1`` is the wall-display mode: no menus, large type, one line at a time.
+    """
+    language = page_language(request, lang, settings.language)
     t = Translator(language)
     snapshot = LivePublic.from_snapshot(live.snapshot())
-    timezone = plant.site.calendar.timezone
-    shifts = {
-        s.name: (s.label.get(language) if s.label else s.name) for s in plant.site.calendar.shifts
-    }
     summary = snapshot.summary
     output = summary.good + summary.scrap
-    date, time = fmt.clock(snapshot.timestamp, timezone, t)
     root = request.scope.get("root_path", "")
     config = {
-        "lang": language,
-        "timezone": timezone,
-        "api": {"live": f"{root}/api/v1/live", "stream": f"{root}/api/v1/live/stream"},
+        "api": {
+            "live": f"{root}/api/v1/live",
+            "stream": f"{root}/api/v1/live/stream",
+            "logout": f"{root}/api/v1/auth/logout",
+        },
         "poll_ms": POLL_MS,
         "stale_ms": STALE_MS,
-        "strings": t.strings,
-        "shifts": shifts,
-        "products": {p.id: p.name.get(language) for p in plant.products},
+        "rotate_ms": ROTATE_MS,
     }
-    html = _env.get_template("overview.html").render(
-        t=t,
-        lang=language,
-        languages=[(code, Translator(code)("language_name")) for code in LANGUAGES],
-        root=root,
-        version=smartfactory.__version__,
-        enterprise=plant.enterprise.name.get(language),
-        site=plant.site.name.get(language),
-        date=date,
-        time=time,
-        shift=shifts.get(snapshot.shift, snapshot.shift)
-        if snapshot.shift
-        else t("header.no_shift"),
+    values = live_header(plant, snapshot, t)
+    values.update(
         summary=summary,
         waiting=sum(summary.states[s] for s in ("idle", "starved", "blocked")),
         states=[(label, n) for label, n in summary.states.items()],
@@ -214,12 +263,33 @@ def overview(
         plant_q=fmt.percent(summary.quality),
         lines=_lines(plant, snapshot, t),
         columns=max(len(line.machines) for _, line in plant.lines()),
-        config=config,
     )
-    return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+    return render_page(
+        request,
+        context=context,
+        user=user,
+        plant=plant,
+        language=language,
+        page="overview",
+        template="overview.html",
+        title=t("app.title"),
+        values=values,
+        config=config,
+        explicit_language=lang in LANGUAGES,
+    )
 
 
-@router.get("/favicon.ico")
+def live_header(plant: Plant, snapshot: LivePublic, t: Translator) -> dict[str, Any]:
+    """Date, time and shift of the top bar from a live snapshot."""
+    shifts = {
+        s.name: (s.label.get(t.language) if s.label else s.name) for s in plant.site.calendar.shifts
+    }
+    date, time = fmt.clock(snapshot.timestamp, plant.site.calendar.timezone, t)
+    shift = shifts.get(snapshot.shift, snapshot.shift) if snapshot.shift else t("header.no_shift")
+    return {"date": date, "time": time, "shift": shift}
+
+
+@public_router.get("/favicon.ico")
 def favicon() -> FileResponse:
     """The site icon (browsers ask for this path even when the page names another)."""
     return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
@@ -227,5 +297,9 @@ def favicon() -> FileResponse:
 
 def install_web(app: FastAPI) -> None:
     """Add the pages and mount ``/static`` on ``app``."""
+    from smartfactory.web import dashboard  # noqa: PLC0415 - dashboard imports this module
+
+    app.include_router(public_router)
     app.include_router(router)
+    app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from smartfactory.api.auth.deps import Principal, require
+from smartfactory.api.auth.permissions import Permission
 from smartfactory.api.deps import LiveDep, PlantDep, StoreDep
 from smartfactory.api.schemas import ErrorPublic
 from smartfactory.errors import DataError, NotFoundError, StoreError
@@ -37,7 +39,11 @@ class ReasonAssignment(BaseModel):
 
     start: AwareDatetime = Field(description="Start of the stop's state interval.")
     reason: str = Field(min_length=1, description="A reason code of the reason tree.")
-    who: str = Field(min_length=1, max_length=100, description="Who assigns it.")
+    who: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Ignored: the assignment is recorded with the signed-in user's name.",
+    )
 
 
 class ReasonAssigned(BaseModel):
@@ -68,7 +74,16 @@ def _window(
     return start, end
 
 
-@router.get("/kpi/oee", operation_id="get_kpi_oee", response_model=list[KpiRow], responses=_ERRORS)
+_VIEW = [Depends(require(Permission.VIEW))]
+
+
+@router.get(
+    "/kpi/oee",
+    operation_id="get_kpi_oee",
+    response_model=list[KpiRow],
+    responses=_ERRORS,
+    dependencies=_VIEW,
+)
 def get_kpi_oee(
     *,
     plant: PlantDep,
@@ -88,7 +103,11 @@ def get_kpi_oee(
 
 
 @router.get(
-    "/kpi/losses", operation_id="get_kpi_losses", response_model=LossReport, responses=_ERRORS
+    "/kpi/losses",
+    operation_id="get_kpi_losses",
+    response_model=LossReport,
+    responses=_ERRORS,
+    dependencies=_VIEW,
 )
 def get_kpi_losses(
     *,
@@ -111,12 +130,16 @@ def get_kpi_losses(
     responses=_ERRORS,
 )
 def assign_stop_reason(
-    machine_id: str, body: ReasonAssignment, plant: PlantDep, store: StoreDep
+    machine_id: str,
+    body: ReasonAssignment,
+    plant: PlantDep,
+    store: StoreDep,
+    user: Annotated[Principal, Depends(require(Permission.ASSIGN_REASON))],
 ) -> ReasonAssigned:
     """Give an unclassified (or wrongly classified) stop its reason; recorded with who and when."""
     if machine_id not in {m.id for m in plant.machines()}:
         raise NotFoundError(f"no machine {machine_id!r} in plant {plant.site.id!r}")
-    event = assign_reason(_store(store), machine_id, body.start, body.reason, body.who)
+    event = assign_reason(_store(store), machine_id, body.start, body.reason, user.username)
     return ReasonAssigned(
         timestamp=event.timestamp,
         kind=event.kind,

@@ -24,8 +24,6 @@ the broker never resends the PUBLISH, so only the PUBCOMP waits for :meth:`ackno
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import deque
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -41,7 +39,13 @@ from smartfactory.connectors.base import (
 )
 from smartfactory.connectors.errors import ConnectorUnavailableError
 from smartfactory.connectors.mqtt.config import MqttConfig
-from smartfactory.connectors.mqtt.session import close_session, latest_or_bad, open_subscribed
+from smartfactory.connectors.mqtt.inbox import Inbox
+from smartfactory.connectors.mqtt.session import (
+    close_session,
+    latest_or_bad,
+    open_subscribed,
+    send_acks,
+)
 from smartfactory.connectors.mqtt.uns import PayloadRejectedError, UnsLimits, parse_message
 from smartfactory.connectors.quarantine import Quarantine, Reason
 
@@ -69,14 +73,9 @@ class MqttConnector:
         self.latest: dict[str, Sample] = {}
         self.messages = 0
         self._allowed = set(config.signals)
-        self._pending: deque[Sample] = deque()
-        self._arrived = asyncio.Event()
-        self._room = asyncio.Event()
+        self.inbox = Inbox(config.max_pending, f"mqtt {self.peer}")
         self._client: aiomqtt.Client | None = None
         self._pump: asyncio.Task[None] | None = None
-        self._lost: str = ""
-        self._received: list[tuple[int, int]] = []  # (mid, qos) of messages not yet returned
-        self._returned: list[tuple[int, int]] = []  # returned by receive(), not yet acknowledged
 
     @property
     def peer(self) -> str:
@@ -99,35 +98,30 @@ class MqttConnector:
         )
         if cfg.manual_ack:
             client._client.manual_ack_set(True)  # aiomqtt 2.5 has no option for it; see above
-        self._received.clear()
-        self._returned.clear()
+        self.inbox.forget()
         await open_subscribed(client, f"{cfg.path}/#", cfg.qos, cfg.timeout_s, f"mqtt {self.peer}")
         self._client = client
-        self._lost = ""
-        self._room.set()
+        self.inbox.reset()
         self._pump = asyncio.create_task(self._run(client), name=f"mqtt pump {self.peer}")
 
     async def close(self) -> None:
         """Stop receiving and disconnect (received samples stay available)."""
         pump, self._pump = self._pump, None
         client, self._client = self._client, None
-        self._received.clear()  # unacknowledged: the broker redelivers them (persistent session)
-        self._returned.clear()
+        self.inbox.forget()  # unacknowledged: the broker redelivers them (persistent session)
         await close_session(pump, client, self.config.timeout_s)
 
     async def _run(self, client: aiomqtt.Client) -> None:
         levels = self.config.path.count("/") + 1
         try:
             async for message in client.messages:
-                await self._room.wait()
+                await self.inbox.wait_room()
                 payload = message.payload
                 raw = payload if isinstance(payload, bytes) else str(payload).encode()
                 self._take(str(message.topic), raw, levels)
-                if message.qos > 0:
-                    self._received.append((message.mid, message.qos))
+                self.inbox.note(message.mid, message.qos)
         except aiomqtt.MqttError as err:
-            self._lost = str(err) or "connection lost"
-            self._arrived.set()
+            self.inbox.lose(str(err))
 
     def _take(self, topic: str, payload: bytes, levels: int) -> None:
         self.messages += 1
@@ -135,47 +129,32 @@ class MqttConnector:
             samples = parse_message(topic, payload, levels, self.clock(), self.limits)
         except PayloadRejectedError as err:
             self.quarantine.add(f"mqtt:{topic}", err.reason, err.detail, payload)
+            self.inbox.put(())
             return
+        if self._allowed:
+            for s in samples:
+                if s.tag not in self._allowed:
+                    self.quarantine.add(f"mqtt:{topic}", Reason.UNKNOWN_SIGNAL, s.tag, payload)
+            samples = [s for s in samples if s.tag in self._allowed]
         for s in samples:
-            if self._allowed and s.tag not in self._allowed:
-                self.quarantine.add(f"mqtt:{topic}", Reason.UNKNOWN_SIGNAL, s.tag, payload)
-                continue
-            self._pending.append(s)
             self.latest[s.tag] = s
-        if len(self._pending) >= self.config.max_pending:
-            self._room.clear()
-        self._arrived.set()
+        self.inbox.put(samples)
 
     async def receive(self, max_wait_s: float) -> list[Sample]:
         """The samples received since the last call, waiting up to ``max_wait_s``."""
-        if not self._pending and not self._lost:
-            if self._client is None:
-                raise ConnectorUnavailableError(f"mqtt {self.peer}: not connected")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max_wait_s):
-                    await self._arrived.wait()
-        self._arrived.clear()
-        if not self._pending and self._lost:
-            raise ConnectorUnavailableError(f"mqtt {self.peer}: {self._lost}")
-        out = list(self._pending)
-        self._pending.clear()
-        self._returned.extend(self._received)
-        self._received.clear()
-        self._room.set()
-        return out
+        return await self.inbox.take(max_wait_s, connected=self._client is not None)
 
     async def acknowledge(self) -> None:
         """Acknowledge to the broker every message whose samples ``receive()`` returned."""
-        returned, self._returned = self._returned, []
+        returned = self.inbox.to_acknowledge()
         client = self._client
         if client is None or not self.config.manual_ack:
             return
-        for mid, qos in returned:
-            client._client.ack(mid, qos)
+        await send_acks(client, returned)
 
     async def read(self, tags: Sequence[str]) -> list[Sample]:
         """The latest value received for each ``machine/signal`` tag."""
-        if self._client is None or self._lost:
+        if self._client is None or self.inbox.lost:
             raise ConnectorUnavailableError(f"mqtt {self.peer}: not connected")
         return latest_or_bad(self.latest, tags, self.clock())
 

@@ -51,10 +51,15 @@ def machine_topic(path: str, machine: str) -> str:
     return f"{path}/{machine}"
 
 
+_BIG = 2**1023  # JSON integers beyond a float64's range are rejected as not finite
+
+
 def _value(signal: str, raw: object) -> float | int | bool | str:
     if isinstance(raw, bool | str):
         return raw
     if isinstance(raw, int | float):
+        if isinstance(raw, int) and not -_BIG < raw < _BIG:
+            raise PayloadRejectedError(Reason.NOT_FINITE, f"{signal}: integer out of range")
         if not math.isfinite(raw):
             raise PayloadRejectedError(Reason.NOT_FINITE, f"{signal}: {raw}")
         return raw
@@ -103,8 +108,12 @@ def parse_message(
         if "value" not in obj:
             raise PayloadRejectedError(Reason.WRONG_TYPE, "no 'value' field")
         return [Sample(f"{machine}/{signal}", ts, _value(signal, obj["value"]))]
-    signals = {k: v for k, v in obj.items() if k != TIMESTAMP}
-    if not signals:
+    obj.pop(TIMESTAMP, None)
+    if not obj:
         raise PayloadRejectedError(Reason.WRONG_TYPE, "object holds no signal")
-    values = {k: _value(k, v) for k, v in signals.items()}  # all or nothing
-    return [Sample(f"{machine}/{k}", ts, v) for k, v in values.items()]
+    for k, v in obj.items():  # all or nothing; plain finite numbers pass without a call
+        t = type(v)
+        if not ((t is float and v - v == 0) or (t is int and -_BIG < v < _BIG)):
+            _value(k, v)
+    prefix = f"{machine}/"
+    return [Sample(prefix + k, ts, v) for k, v in obj.items()]

@@ -1,8 +1,10 @@
 """PostgresStore: the Store protocol on a PostgreSQL server (psycopg 3).
 
 Layout: every table of one store lives in one PostgreSQL schema (``smartfactory`` unless
-given), created and migrated when the store opens (:mod:`.schema`). Samples go into a
-table range-partitioned by day; see :mod:`.schema` for keys and indexes.
+given), created and migrated when the store opens (:mod:`.schema`, Alembic). Samples go into
+a table range-partitioned by day; see :mod:`.schema` for keys and indexes. Every sample
+write also folds the newly stored rows into the 1-minute and 1-hour roll-ups in the same
+statement (:mod:`.rollup`), which ``aggregate_samples`` reads.
 
 Threading model (one ingest thread writes while web-server threads read):
 
@@ -59,6 +61,7 @@ from smartfactory.store.convert import (
     to_us,
     unique_rows,
 )
+from smartfactory.store.postgres import bulk, rollup
 from smartfactory.store.postgres import schema as ddl
 from smartfactory.store.postgres.copy import encode_samples
 from smartfactory.store.records import to_pyformat
@@ -103,8 +106,10 @@ class PostgresStore:
 
     ``schema`` names the PostgreSQL schema holding this store's tables (lower-case letters,
     digits, ``_``); ``statement_timeout_s`` bounds every statement and ``connect_timeout_s``
-    every connection attempt. See the module docstring for how it may be shared between
-    threads and processes.
+    every connection attempt. With ``migrate`` (the default) opening applies pending
+    migrations (:func:`.schema.migrate`); without it a schema not at the latest revision is
+    refused (StoreError: run ``smartfactory migrate``). See the module docstring for how it
+    may be shared between threads and processes.
     """
 
     def __init__(
@@ -114,6 +119,7 @@ class PostgresStore:
         *,
         statement_timeout_s: float = 30.0,
         connect_timeout_s: float = 5.0,
+        migrate: bool = True,
     ) -> None:
         if not _IDENT.match(schema):
             msg = f"schema name {schema!r} must match {_IDENT.pattern}"
@@ -129,8 +135,15 @@ class PostgresStore:
         self._readers: list[Con] = []
         self._days: set[date] | None = None
         try:
+            if migrate:
+                ddl.migrate(self._connect, schema, fast=True)
             self._writer = self._connect()
-            ddl.migrate(self._writer, schema)
+            if not migrate and ddl.current_revision(self._writer, schema) != ddl.HEAD:
+                msg = (
+                    f"PostgreSQL schema {schema!r} is not at revision {ddl.HEAD}:"
+                    " run `smartfactory migrate`"
+                )
+                raise StoreError(msg)
             self._prepare_writer()
             self._max_signal_id = self._read_max_signal_id()
         except psycopg.Error as err:
@@ -293,11 +306,8 @@ class PostgresStore:
                 with con.cursor() as cur:
                     with cur.copy(f"COPY {_STAGE} FROM STDIN (FORMAT BINARY)") as copy:
                         copy.write(payload)
-                    cur.execute(
-                        f"INSERT INTO samples SELECT signal_id, ts, value FROM {_STAGE}"
-                        " ON CONFLICT DO NOTHING"
-                    )
-                    return max(cur.rowcount, 0)
+                    row = cur.execute(rollup.INSERT_SAMPLES).fetchone()
+                    return int(row[0]) if row is not None else 0
 
     def query_samples(self, signal_ids: Sequence[int], start: datetime, end: datetime) -> pa.Table:
         """Samples of these signals with start <= ts < end, ordered by signal_id, ts."""
@@ -320,7 +330,9 @@ class PostgresStore:
         """Per signal and time bucket: signal_id, bucket, n, mean, min, max; ordered.
 
         Buckets are aligned to the Unix epoch (``date_bin`` with the epoch as origin); ``n``
-        counts samples including null values, which mean, min and max ignore.
+        counts samples including null values, which mean, min and max ignore. Buckets of a
+        whole number of minutes read the roll-ups (:mod:`.rollup`) for the whole minutes and
+        hours of the window and raw samples only for its partial minutes.
         """
         width = bucket_us(bucket)
         ids = _ids(signal_ids)
@@ -328,6 +340,12 @@ class PostgresStore:
         if not ids or hi <= lo:
             self._check_open()
             return AGGREGATE_SCHEMA.empty_table()
+        rolled = rollup.aggregate_sql(ids, to_us(lo, "start"), to_us(hi, "end"), width)
+        if rolled is not None:
+            statement, params = rolled
+            with self._reading() as con:
+                rows = con.execute(statement.encode(), params).fetchall()
+            return _table(rows, AGGREGATE_SCHEMA)
         with self._reading() as con:
             rows = con.execute(
                 "SELECT signal_id, b, count(*), avg(value), min(value), max(value) FROM ("
@@ -384,6 +402,29 @@ class PostgresStore:
                 [hi, lo, names, names],
             ).fetchall()
         return _table(rows, STATE_SCHEMA)
+
+    def query_states_coded(
+        self, start: datetime, end: datetime, machines: Sequence[str]
+    ) -> pa.Table:
+        """Fast bulk read of intervals: dictionary-encoded text, rows in no particular order.
+
+        Not part of the Store protocol (the KPI service uses it when present); see
+        :func:`.bulk.query_states_coded`.
+        """
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        with self._reading() as con:
+            return bulk.query_states_coded(con, lo, hi, machines)
+
+    def query_counts_coded(
+        self, start: datetime, end: datetime, machines: Sequence[str]
+    ) -> pa.Table:
+        """Fast bulk read of counts: ``machine`` dictionary-encoded, rows in no particular order.
+
+        Not part of the Store protocol; see :func:`.bulk.query_counts_coded`.
+        """
+        lo, hi = _utc(start, "start"), _utc(end, "end")
+        with self._reading() as con:
+            return bulk.query_counts_coded(con, lo, hi, machines)
 
     def write_counts(self, batch: pa.Table) -> int:
         """Append counts (COUNT_SCHEMA); return rows newly stored (duplicates skipped)."""
@@ -537,6 +578,8 @@ class PostgresStore:
                 "DELETE FROM events WHERE ts < %s",
             ):
                 deleted += max(con.execute(statement.encode(), [at]).rowcount, 0)
+            for statement, params in rollup.retain(to_us(at, "cutoff")):
+                con.execute(statement.encode(), params)
             self._days = None
         logger.info("retention before %s deleted %d rows", at.isoformat(), deleted)
         return deleted

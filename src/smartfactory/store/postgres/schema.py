@@ -1,10 +1,21 @@
-"""Tables of the PostgreSQL store, the versioned migrations that create them, and partitions.
+"""Migrations of the PostgreSQL store (Alembic) and the daily partitions of ``samples``.
 
-Migrations are a small versioned list of SQL statements (Alembic is the long-term plan; see
-``docs/server.md``). Each is applied once, in order, in its own transaction, and recorded in
-``schema_version``; a transaction-level advisory lock makes concurrent openers (an ingest and
-an API process starting together) apply them one at a time. A database written by a newer
-smartfactory is refused instead of guessed at.
+**Migrations** are Alembic revisions shipped inside the package (script location
+``smartfactory/store/postgres/migrations``, revisions ``0001``, ``0002``, ... in ``versions/``,
+plain SQL through ``op.execute``); the version table ``alembic_version`` lives in the store's
+schema. :func:`migrate` runs them in one transaction that first takes an advisory lock, so
+concurrent migrators (an ingest and several API workers starting together) apply them once;
+the others wait and then find nothing to do. A database at a revision this code does not know
+(written by a newer smartfactory) is refused with StoreError instead of guessed at.
+
+Databases created by the hand-rolled migrations of earlier versions (a ``schema_version`` table
+holding version 1 or 2, which are revisions ``0001`` and ``0002``) are adopted: stamped at the
+matching revision, then upgraded. After every migration ``schema_version`` holds a row with
+version 3 ("continued in alembic_version"), so an older smartfactory refuses the database
+instead of writing to tables it does not know.
+
+Opening a store calls :func:`migrate` with ``fast=True``: one catalogue query, and Alembic is
+only imported when the database is not at :data:`HEAD`.
 
 ``samples`` is range-partitioned by ``ts`` into one partition per UTC day, named
 ``samples_YYYYMMDD``; its primary key ``(signal_id, ts)`` (created on every partition) makes
@@ -16,137 +27,160 @@ whole by retention.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from smartfactory.errors import StoreError
-from smartfactory.store.records import RECORD_TABLES
 
 __all__ = [
-    "MIGRATIONS",
-    "Migration",
+    "HEAD",
+    "REVISIONS",
+    "current_revision",
     "ensure_partitions",
     "migrate",
     "partition_name",
+    "pending",
     "stored_partitions",
 ]
 
 _MIGRATE_LOCK = 0x5346_0001  # advisory lock keys ("SF" + a number), per database
 PARTITION_LOCK = 0x5346_0002
 _PARTITION = re.compile(r"^samples_(\d{8})$")
+SCRIPT_LOCATION = Path(__file__).with_name("migrations")
+
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+"""Every revision shipped, oldest first (a test checks it against the script directory)."""
+HEAD = REVISIONS[-1]
+_LEGACY = {1: "0001", 2: "0002"}  # hand-rolled schema_version -> revision
+_LEGACY_MARK = 3  # written to schema_version: "managed by Alembic from here on"
+
+Con = psycopg.Connection[tuple[Any, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One schema step: its version number, a short description and its DDL statements."""
+def current_revision(con: Con, schema: str) -> str | None:
+    """The revision the database's ``schema`` is at, or None when it holds no store.
 
-    version: int
-    description: str
-    statements: tuple[str, ...]
-
-
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(
-        1,
-        "time series and production tables",
-        (
-            """CREATE TABLE signals (
-                signal_id integer PRIMARY KEY,
-                machine text NOT NULL,
-                name text NOT NULL,
-                unit text NOT NULL DEFAULT '',
-                kind text NOT NULL DEFAULT 'analog',
-                UNIQUE (machine, name)
-            )""",
-            """CREATE TABLE samples (
-                signal_id integer NOT NULL,
-                ts timestamptz NOT NULL,
-                value double precision,
-                PRIMARY KEY (signal_id, ts)
-            ) PARTITION BY RANGE (ts)""",
-            "CREATE INDEX samples_ts_brin ON samples USING brin (ts)",
-            """CREATE TABLE states (
-                machine text NOT NULL,
-                start timestamptz NOT NULL,
-                "end" timestamptz,
-                state smallint NOT NULL,
-                reason text,
-                order_id text,
-                product text,
-                PRIMARY KEY (machine, start)
-            )""",
-            """CREATE TABLE counts (
-                machine text NOT NULL,
-                ts timestamptz NOT NULL,
-                good integer NOT NULL,
-                scrap integer NOT NULL,
-                PRIMARY KEY (machine, ts)
-            )""",
-            "CREATE INDEX counts_ts_brin ON counts USING brin (ts)",
-            """CREATE TABLE events (
-                ts timestamptz NOT NULL,
-                kind text NOT NULL,
-                source text NOT NULL,
-                message text NOT NULL DEFAULT '',
-                data jsonb NOT NULL DEFAULT '{}',
-                PRIMARY KEY (ts, kind, source)
-            )""",
-            """CREATE TABLE orders (
-                id text PRIMARY KEY,
-                product text,
-                quantity integer,
-                release timestamptz,
-                due timestamptz,
-                status text,
-                good integer,
-                scrap integer,
-                finished timestamptz
-            )""",
-            "CREATE INDEX orders_status ON orders (status)",
-        ),
-    ),
-    Migration(
-        2,
-        "record tables: work orders, decisions, audit log, users, sessions, tokens, models,"
-        " plans, quarantine",
-        RECORD_TABLES,
-    ),
-)
-
-
-def migrate(con: psycopg.Connection[tuple[object, ...]], schema: str) -> int:
-    """Create ``schema`` if needed and apply every newer migration; return the final version.
-
-    ``con`` must be in autocommit mode with ``search_path`` set to ``schema``. Raises
-    StoreError when the database was written by a newer schema than this code knows.
+    A database of the hand-rolled migrations reports the revision it corresponds to. Raises
+    StoreError when it was written by a newer smartfactory.
     """
-    latest = MIGRATIONS[-1].version
-    with con.transaction():
-        con.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATE_LOCK])
-        con.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY,"
-            " description text NOT NULL, applied timestamptz NOT NULL DEFAULT now())"
-        )
-        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-        current = int(str(row[0])) if row is not None else 0
-        if current > latest:
-            msg = f"database schema version {current} is newer than this smartfactory ({latest})"
-            raise StoreError(msg)
-        for migration in MIGRATIONS:
-            if migration.version <= current:
-                continue
-            for statement in migration.statements:
-                con.execute(statement.encode())
-            con.execute(
-                "INSERT INTO schema_version (version, description) VALUES (%s, %s)",
-                [migration.version, migration.description],
+    row = con.execute(
+        "SELECT to_regclass(%s), to_regclass(%s)",
+        [f"{schema}.alembic_version", f"{schema}.schema_version"],
+    ).fetchone()
+    if row is None:  # pragma: no cover - SELECT without FROM always returns a row
+        return None
+    if row[0] is not None:
+        got = con.execute(
+            sql.SQL("SELECT version_num FROM {}.alembic_version").format(sql.Identifier(schema))
+        ).fetchone()
+        revision = str(got[0]) if got is not None else None
+        if revision is not None and revision not in REVISIONS:
+            msg = (
+                f"database schema {schema!r} is at revision {revision}, newer than this"
+                f" smartfactory (head {HEAD}); upgrade smartfactory"
             )
-    return latest
+            raise StoreError(msg)
+        return revision
+    if row[1] is not None:
+        got = con.execute(
+            sql.SQL("SELECT coalesce(max(version), 0) FROM {}.schema_version").format(
+                sql.Identifier(schema)
+            )
+        ).fetchone()
+        version = int(got[0]) if got is not None else 0
+        if version > max(_LEGACY):
+            msg = (
+                f"database schema version {version} is newer than this smartfactory"
+                f" (hand-rolled version {max(_LEGACY)}, revision {HEAD})"
+            )
+            raise StoreError(msg)
+        return _LEGACY.get(version)
+    return None
+
+
+def pending(con: Con, schema: str) -> list[str]:
+    """The revisions :func:`migrate` would apply to ``schema``, oldest first."""
+    current = current_revision(con, schema)
+    done = 0 if current is None else REVISIONS.index(current) + 1
+    return list(REVISIONS[done:])
+
+
+def migrate(connect: Callable[[], Con], schema: str, *, fast: bool = False) -> str:
+    """Bring ``schema`` to :data:`HEAD`, creating it if needed; return the revision.
+
+    ``connect`` opens a new connection to the database (the migration runs in a transaction
+    of its own on it). With ``fast`` a database already
+    at HEAD is recognised with one query and Alembic is not loaded. Raises StoreError for a
+    database newer than this code or a failing migration (nothing is applied then).
+    """
+    if fast:
+        with connect() as con:
+            if current_revision(con, schema) == HEAD:
+                return HEAD
+    return _run_alembic(connect, schema)
+
+
+def _run_alembic(connect: Callable[[], Con], schema: str) -> str:
+    # Alembic and SQLAlchemy are imported here: opening a migrated store does not need them.
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+    from sqlalchemy.pool import NullPool  # noqa: PLC0415
+
+    def creator() -> Con:
+        con = connect()
+        con.autocommit = False
+        return con
+
+    engine = create_engine("postgresql+psycopg://", creator=creator, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATE_LOCK})
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+            raw = conn.connection.dbapi_connection
+            if raw is None:  # pragma: no cover - an open connection always has one
+                msg = "the migration connection has no driver connection"
+                raise StoreError(msg)
+            current = current_revision(raw, schema)  # type: ignore[arg-type]
+            cfg = Config()
+            cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
+            cfg.attributes["connection"] = conn
+            cfg.attributes["schema"] = schema
+            has_alembic = conn.execute(
+                text("SELECT to_regclass(:t)"), {"t": f"{schema}.alembic_version"}
+            ).scalar()
+            if current is not None and has_alembic is None:
+                command.stamp(cfg, current)  # adopt a hand-rolled database
+            command.upgrade(cfg, "head")
+            conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY,"
+                    " description text NOT NULL, applied timestamptz NOT NULL DEFAULT now())"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO schema_version (version, description) VALUES"
+                    " (:v, 'migrations continue in alembic_version') ON CONFLICT DO NOTHING"
+                ),
+                {"v": _LEGACY_MARK},
+            )
+    except SQLAlchemyError as err:
+        msg = f"migrating PostgreSQL schema {schema!r} failed: {err}"
+        raise StoreError(msg) from err
+    except psycopg.Error as err:
+        msg = f"migrating PostgreSQL schema {schema!r} failed: {err}"
+        raise StoreError(msg) from err
+    finally:
+        engine.dispose()
+    return HEAD
 
 
 def partition_name(day: date) -> str:

@@ -1,0 +1,115 @@
+"""The receive side both MQTT connectors (UNS JSON and Sparkplug B) share.
+
+An :class:`Inbox` sits between a connector's message pump task and ``receive()``:
+
+- the pump waits for :meth:`Inbox.wait_room` before taking a message (back-pressure: at
+  ``max_pending`` samples it stops reading, so the broker holds the rest instead of anything
+  being dropped), hands the message's samples to :meth:`Inbox.put` (also for a message that
+  gave none, so its acknowledgement is not held back) and notes the message id with
+  :meth:`Inbox.note`;
+- a lost connection is recorded with :meth:`Inbox.lose`; ``receive()`` returns what was
+  received first and then raises ConnectorUnavailableError;
+- :meth:`Inbox.take` is ``receive()``: the samples since the last call, waiting up to
+  ``max_wait_s`` for the first and then a few event-loop turns for the messages already
+  arriving (so a burst becomes one batch); the messages they came from move to the
+  acknowledge list;
+- :meth:`Inbox.to_acknowledge` hands the (mid, qos) of the messages ``take`` returned, for the
+  connector's ``acknowledge()`` to PUBACK once the poller logged the samples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Iterable
+
+from smartfactory.connectors.base import Sample
+from smartfactory.connectors.errors import ConnectorUnavailableError
+
+__all__ = ["Inbox"]
+
+_IDLE_TURNS = 3
+
+
+class Inbox:
+    """Samples waiting for ``receive()``, back-pressure, loss, and what to acknowledge."""
+
+    def __init__(self, max_pending: int, peer: str) -> None:
+        self.max_pending = max_pending
+        self.peer = peer
+        self.lost = ""
+        self.pending: deque[Sample] = deque()
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+        self._received: list[tuple[int, int]] = []  # (mid, qos) of messages not yet returned
+        self._returned: list[tuple[int, int]] = []  # returned by take(), not yet acknowledged
+
+    def reset(self) -> None:
+        """A new connection: nothing lost, room to receive, no message ids carried over."""
+        self.lost = ""
+        self.forget()
+        self._room.set()
+
+    def forget(self) -> None:
+        """Drop the message ids (unacknowledged: the broker redelivers them)."""
+        self._received.clear()
+        self._returned.clear()
+
+    async def wait_room(self) -> None:
+        """Wait until fewer than ``max_pending`` samples wait."""
+        await self._room.wait()
+
+    def put(self, samples: Iterable[Sample]) -> None:
+        """Queue one message's samples (possibly none) and wake ``take``."""
+        self.pending.extend(samples)
+        if len(self.pending) >= self.max_pending:
+            self._room.clear()
+        self._arrived.set()
+
+    def note(self, mid: int, qos: int) -> None:
+        """Remember a message to acknowledge once its samples were returned and logged."""
+        if qos > 0:
+            self._received.append((mid, qos))
+
+    def lose(self, why: str) -> None:
+        """The connection is gone; the next ``take`` after the pending samples raises."""
+        self.lost = why or "connection lost"
+        self._arrived.set()
+
+    async def take(self, max_wait_s: float, connected: bool) -> list[Sample]:
+        """The samples since the last call, waiting up to ``max_wait_s`` for the first."""
+        if not self.pending and not self.lost:
+            if not connected:
+                raise ConnectorUnavailableError(f"{self.peer}: not connected")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max_wait_s):
+                    await self._arrived.wait()
+        if self.pending and not self.lost:
+            await self._gather()
+        self._arrived.clear()
+        if not self.pending and self.lost:
+            raise ConnectorUnavailableError(f"{self.peer}: {self.lost}")
+        out = list(self.pending)
+        self.pending.clear()
+        self._returned.extend(self._received)
+        self._received.clear()
+        self._room.set()
+        return out
+
+    async def _gather(self) -> None:
+        """Let the messages already on the socket in (a few idle loop turns), for one batch.
+
+        The pump takes one message per event-loop turn; returning at the first one would
+        make one poller cycle (log fsync, store write) per message.
+        """
+        idle = 0
+        while idle < _IDLE_TURNS and len(self.pending) < self.max_pending:
+            before = len(self.pending)
+            await asyncio.sleep(0)
+            idle = idle + 1 if len(self.pending) == before else 0
+
+    def to_acknowledge(self) -> list[tuple[int, int]]:
+        """The (mid, qos) of every message whose samples ``take`` returned; forgets them."""
+        out, self._returned = self._returned, []
+        return out

@@ -1,0 +1,1 @@
+"""Revisions of the PostgreSQL store, oldest first: 0001, 0002, ..."""
