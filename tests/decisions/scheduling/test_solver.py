@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,16 @@ def test_ft06_reaches_the_optimum_55(jssp_file: Path) -> None:
     assert validate_plan(inst.problem, plan) == []
     assert plan.makespan == 55
     assert plan.status == "optimal"
+
+
+def test_solving_leaves_ctrl_c_with_python(jssp_file: Path) -> None:
+    # CP-SAT's own SIGINT handling used to leave SIGINT at its default action after a
+    # solve, so Ctrl-C killed the demo instead of stopping it cleanly
+    before = signal.getsignal(signal.SIGINT)
+    (inst,) = load_jssp(jssp_file, ["ft06"])
+    solve(inst.problem, SolveOptions(time_limit_s=2))
+    plain_cpsat(inst.problem, 1.0)
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_dispatching_rules_give_valid_plans_on_ft10(jssp_file: Path) -> None:

@@ -189,6 +189,7 @@ def plain_cpsat(problem: Problem, time_limit_s: float, workers: int = 2, seed: i
     """The reference: the plain disjunctive CP-SAT model, no warm start, no LNS."""
     h = build_model(problem, safe_horizon(problem))
     solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False  # keep Ctrl-C with Python (see solver.py)
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed

@@ -195,6 +195,9 @@ def _solver(
 ) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
+    # CP-SAT would take over Ctrl-C while solving and leave SIGINT at its default action,
+    # so that a later Ctrl-C kills the process (demo, serve) instead of stopping it cleanly
+    p.catch_sigint_signal = False
     p.random_seed = seed
     if (
         problem is not None
