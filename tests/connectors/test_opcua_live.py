@@ -99,9 +99,12 @@ def test_browse_finds_variables_with_node_id_path_and_type(server: OpcUaTestServ
     assert all(not d.startswith("Line1/") for d in near if "not found" not in d)
 
 
-def test_subscription_delivers_each_change_once_with_deadband(server: OpcUaTestServer) -> None:
+@pytest.mark.parametrize("per_request", [500, 1])  # 1: each item in its own request
+def test_subscription_delivers_each_change_once_with_deadband(
+    server: OpcUaTestServer, per_request: int
+) -> None:
     async def scenario() -> tuple[list[tuple[str, object]], int]:
-        conn = _conn(server)
+        conn = _conn(server, items_per_request=per_request)
         await conn.connect()
         got: list[tuple[str, object]] = []
         try:

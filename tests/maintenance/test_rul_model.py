@@ -63,7 +63,7 @@ def test_late_cost_pulls_estimates_early() -> None:
     assert float(np.mean(p_late)) < float(np.mean(p_plain))
     # the fit starts from the (weighted) mean even with few trees, where a custom objective
     # alone would start at 0: five trees from 0 with learning rate 0.05 reach about 20
-    short = GBMRul(n_estimators=5, n_folds=3).fit(x, y, groups)
+    short = GBMRul(n_estimators=5, n_folds=3, late_cost=1.0).fit(x, y, groups)
     assert float(np.mean(short.predict(x))) > 50.0
     with pytest.raises(DataError, match="late_cost"):
         GBMRul(late_cost=-1.0).fit(x, y, groups)
@@ -72,13 +72,13 @@ def test_late_cost_pulls_estimates_early() -> None:
 def test_health_index_signal_is_learnt(cmapss_dir: Path) -> None:
     data = load_subset("FD001", cmapss_dir)
     train = data.train.select_units(np.arange(1, 31))
-    with_hi = RunRUL(GBMRul(n_estimators=20, n_folds=2), n_conditions=1).fit(train)
+    with_hi = RunRUL(GBMRul(n_estimators=20, n_folds=2), n_conditions=1, health_index=True)
+    with_hi.fit(train)
     names = with_hi.model_.feature_names or ()
     assert with_hi.hi_weights_ is not None
     assert with_hi.hi_weights_.shape == (int(with_hi.normalizer_.keep_.sum()) + 1,)
     assert "hi_last" in names and "hi_slope30" in names
-    without = RunRUL(GBMRul(n_estimators=20, n_folds=2), n_conditions=1, health_index=False)
-    without.fit(train)
+    without = RunRUL(GBMRul(n_estimators=20, n_folds=2), n_conditions=1).fit(train)
     assert without.hi_weights_ is None
     assert not any(n.startswith("hi_") for n in without.model_.feature_names or ())
     assert len(names) > len(without.model_.feature_names or ())

@@ -297,6 +297,11 @@ def test_machine_page_shows_charts_timeline_and_live_state(
             "aria-pressed", "true"
         )
         expect(charts.first.locator("svg path").first).to_be_attached()
+        # a viewer reads the inbox but gets no buttons to answer it
+        page.goto(pages_server.url + "/maintenance")
+        card = page.locator(f"#sf-inbox [data-decision='{world['decision']}']")
+        expect(card).to_contain_text("Your role cannot answer this decision.")
+        expect(card.locator("button")).to_have_count(0)
         assert problems == []
     finally:
         context.close()

@@ -8,7 +8,9 @@ bare aiomqtt client, and prints ``samples``, ``samples_per_s``, ``raw_samples_pe
 ``ratio``, ``p99_latency_ms`` (publish to queryable), ``lost`` and ``duplicates``.
 ``--source opcua`` subscribes to ``--items`` variables of an asyncua server (separate process)
 changing at 1 Hz for ``--seconds`` and prints the rate, loss and CPU used (process CPU seconds
-per wall second). With ``--json`` one JSON object on stdout; otherwise a table.
+per wall second). ``--compare`` also runs the MQTT load through the per-message path the
+connector had before its columnar fast path (A/B in the same run). With ``--json`` one JSON
+object on stdout; otherwise a table.
 """
 
 from __future__ import annotations
@@ -55,11 +57,14 @@ def ingest(
     ] = None,
     items: Annotated[int, typer.Option(min=1, help="OPC UA monitored items.")] = 10_000,
     seconds: Annotated[float, typer.Option(min=1, help="OPC UA measuring time.")] = 20.0,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="MQTT: also run the per-message path (A/B).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Ingest throughput, latency and loss over a real broker (mqtt) or server (opcua)."""
     if source == "mqtt":
-        cfg = BenchConfig(messages=messages, machines=machines, signals=signals)
+        cfg = BenchConfig(messages=messages, machines=machines, signals=signals, compare=compare)
         report = bench_mqtt(cfg, _broker(broker))
     elif source == "opcua":
         report = bench_opcua(items=items, seconds=seconds)

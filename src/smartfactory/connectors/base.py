@@ -5,8 +5,10 @@ returns one :class:`Sample` per requested tag, ``browse()`` lists what the peer 
 ``close()`` releases it. A bad tag (unknown, device exception, undecodable) yields a sample with
 ``Quality.BAD`` and an error text, never an exception; only connection-level failures raise
 (:class:`~smartfactory.connectors.errors.ConnectorUnavailableError`). Push-based connectors
-(MQTT) also implement :class:`Subscribable`. Polling, timeouts, back-off and state logging live
-in :mod:`smartfactory.connectors.poller`, never in a connector.
+(MQTT) also implement :class:`Subscribable`; one that can hand its numeric samples as Arrow rows
+implements :class:`BatchSubscribable` too (the poller's columnar fast path). Polling,
+timeouts, back-off and state logging live in :mod:`smartfactory.connectors.poller`, never in a
+connector.
 
 Each connector class carries an ``info`` manifest (:class:`ConnectorInfo`): its kind (the entry
 point name), a title, its pydantic config model and its capabilities; the registry checks it
@@ -21,16 +23,19 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import ClassVar, Protocol, runtime_checkable
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Acknowledging",
+    "BatchSubscribable",
     "Capability",
     "Clock",
     "Connector",
     "ConnectorInfo",
     "Quality",
     "Sample",
+    "SampleBatch",
     "Subscribable",
     "TagInfo",
     "Value",
@@ -77,6 +82,22 @@ class Sample:
     def ok(self) -> bool:
         """Whether the sample has good quality and a value."""
         return self.quality is Quality.GOOD and self.value is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SampleBatch:
+    """What one ``receive_batch`` gives: good numeric rows in columns, and any other samples.
+
+    ``rows`` has the buffer schema (``tag`` string, ``ts`` timestamp[us, UTC], ``value``
+    float64; finite values only); ``samples`` are those that are not plain numbers (booleans,
+    text, bad samples), handled one by one as ``receive()`` results are.
+    """
+
+    rows: pa.Table
+    samples: list[Sample]
+
+    def __len__(self) -> int:
+        return self.rows.num_rows + len(self.samples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +169,15 @@ class Subscribable(Protocol):
 
     async def receive(self, max_wait_s: float) -> list[Sample]:
         """Samples received since the last call, waiting up to ``max_wait_s`` for the first."""
+        ...
+
+
+@runtime_checkable
+class BatchSubscribable(Protocol):
+    """A push connector that can return what it received as Arrow rows (the fast path)."""
+
+    async def receive_batch(self, max_wait_s: float) -> SampleBatch:
+        """Like ``receive()``, with the plain numeric samples as rows of one table."""
         ...
 
 

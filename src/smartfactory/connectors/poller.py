@@ -25,6 +25,14 @@ so rejected payloads are durable in the store's ``quarantine`` table (bounded by
 ``quarantine_rows``). :meth:`Poller.rejects` and ``last_error`` feed the connector status API
 (:mod:`smartfactory.connectors.status`).
 
+Columnar fast path: a connector implementing
+:class:`~smartfactory.connectors.base.BatchSubscribable` (the MQTT UNS connector) is drained
+through ``receive_batch()``, whose plain numeric samples arrive as one Arrow table; signal
+lookup is per distinct tag, and the cycle's rows (fast and one-by-one alike) are logged as one
+record (one fsync) and written to the store as one batch. A connector whose ``receive`` was
+wrapped on the instance (e.g. ``smartfactory.ingest.runner.tap``, which must see every sample)
+is driven through ``receive()`` instead.
+
 States (logged once per transition, kept in ``transitions``):
 
 - CONNECTING: opening the first connection (retries after a failure stay OFFLINE);
@@ -54,14 +62,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from smartfactory.connectors.backoff import Backoff
 from smartfactory.connectors.base import (
     Acknowledging,
+    BatchSubscribable,
     Capability,
     Clock,
     Connector,
     Sample,
+    SampleBatch,
     Subscribable,
     utc_now,
 )
-from smartfactory.connectors.buffer import SpillBuffer
+from smartfactory.connectors.buffer import BUFFER_SCHEMA, SpillBuffer
 from smartfactory.connectors.errors import ConnectorError
 from smartfactory.connectors.quarantine import Quarantine, Reason
 from smartfactory.connectors.sink import StoreWriter, samples_to_table
@@ -211,7 +221,7 @@ class Poller:
                 if samples is None:
                     await self._wait(self.config.backoff.delay(self._failures, self.rng))
                     continue
-                bad = self._accept(samples)
+                bad = self._accept(samples.samples, samples.rows)
                 if bad is None:  # not logged: close unacknowledged, back off, reconnect
                     await self._disconnect()
                     await self._wait(self.config.backoff.delay(self._failures, self.rng))
@@ -292,18 +302,23 @@ class Poller:
         self._connected = True
         return True
 
-    async def _read(self) -> list[Sample] | None:
+    async def _read(self) -> SampleBatch | None:
         """The samples of one cycle, or None when the connection failed (already handled)."""
+        connector = self.connector
         try:
             if self._push:
-                if not isinstance(self.connector, Subscribable):  # checked at load; for mypy
-                    raise ConnectorError(f"{self.name}: capability subscribe without receive()")
                 wait = self.config.interval_s
-                async with asyncio.timeout(self.config.timeout_s + wait):
-                    samples = await self.connector.receive(wait)
+                if isinstance(connector, BatchSubscribable) and "receive" not in vars(connector):
+                    async with asyncio.timeout(self.config.timeout_s + wait):
+                        samples = await connector.receive_batch(wait)
+                else:
+                    if not isinstance(connector, Subscribable):  # checked at load; for mypy
+                        raise ConnectorError(f"{self.name}: capability subscribe without receive()")
+                    async with asyncio.timeout(self.config.timeout_s + wait):
+                        samples = SampleBatch(_NO_ROWS, await connector.receive(wait))
             else:
                 async with asyncio.timeout(self.config.timeout_s):
-                    samples = await self.connector.read(self._tags)
+                    samples = SampleBatch(_NO_ROWS, await connector.read(self._tags))
         except (ConnectorError, TimeoutError, OSError) as err:
             self._failures += 1
             self.stats.read_failures += 1
@@ -314,9 +329,9 @@ class Poller:
         self.stats.cycles += 1
         return samples
 
-    def _accept(self, samples: Sequence[Sample]) -> list[Sample] | None:
-        """Log and queue the storable samples; their bad ones, or None when logging failed."""
-        self.stats.samples += len(samples)
+    def _accept(self, samples: Sequence[Sample], rows: pa.Table) -> list[Sample] | None:
+        """Log and queue the storable samples and rows; the bad samples, or None when not logged."""
+        self.stats.samples += len(samples) + rows.num_rows
         known: list[Sample] = []
         for s in samples:
             if self._key(s.tag) is not None:
@@ -326,6 +341,9 @@ class Poller:
             if self.quarantine is not None:
                 self.quarantine.add(self.name, Reason.UNKNOWN_SIGNAL, s.tag, repr(s.value))
         table, bad, unstorable = samples_to_table(known)
+        rows = self._known_rows(rows)
+        if rows.num_rows:
+            table = pa.concat_tables([table, rows]) if table.num_rows else rows
         self.stats.good_samples += table.num_rows
         self.stats.bad_samples += len(bad)
         self.stats.unstorable_samples += len(unstorable)
@@ -336,6 +354,24 @@ class Poller:
         self.buffer.append(table)  # even unlogged: the store may still take them
         self._checkpoint()
         return bad if logged else None
+
+    def _known_rows(self, rows: pa.Table) -> pa.Table:
+        """``rows`` of tags with a signal key (looked up once per distinct tag); others counted."""
+        if not rows.num_rows:
+            return rows
+        tags = rows.column("tag")
+        unknown = [t for t in pc.unique(tags).to_pylist() if self._key(str(t)) is None]
+        if not unknown:
+            return rows
+        drop = pc.is_in(tags, value_set=pa.array(unknown, pa.string()))
+        dropped = rows.filter(drop)
+        self.stats.unknown_samples += dropped.num_rows
+        if self.quarantine is not None:
+            for tag, value in zip(
+                dropped.column("tag").to_pylist(), dropped.column("value").to_pylist(), strict=True
+            ):
+                self.quarantine.add(self.name, Reason.UNKNOWN_SIGNAL, str(tag), repr(value))
+        return rows.filter(pc.invert(drop))
 
     def _checkpoint(self) -> None:
         """After a spill: put the rest of memory on disk too, then empty the log.
@@ -439,6 +475,9 @@ class Poller:
         bad = new in {ConnectionState.OFFLINE, ConnectionState.DEGRADED}
         level = logging.WARNING if bad else logging.INFO
         logger.log(level, "connector %s: %s -> %s (%s)", self.name, old, new, reason)
+
+
+_NO_ROWS = BUFFER_SCHEMA.empty_table()
 
 
 def _describe(err: BaseException) -> str:

@@ -18,32 +18,39 @@ thread started by :meth:`LiveMaintenance.start` and ended by :meth:`LiveMaintena
 4. the latest reading with its top contributing signals stays in memory
    (:meth:`LiveMaintenance.reading`).
 
-Baseline. Nothing is published until the model has learnt ``warmup`` producing rows (its
-normal behaviour). A stop whose reason is in ``renewal_reasons`` (a breakdown repair, a
-preventive maintenance job) changes the machine: when it ends, the model starts afresh and
-learns the new baseline (the reading is dropped until then).
+Baseline. Health is published once the model has learnt ``warmup`` producing rows; the model
+learns up to ``max(warmup, trend_after)`` rows and is then frozen (scored, never learnt: slow
+wear is not absorbed into "normal"; flagged rows are never learnt either). A stop whose reason
+is in ``renewal_reasons`` (a breakdown repair, a preventive maintenance job) changes the
+machine: when it ends, a fresh model learns the new baseline and the reading is dropped until
+it is published again.
 
-Health index (0-100). ``e = sqrt(max(s - r, 0) / t)``: ``s`` the model's smoothed anomaly score,
-``r`` the mean score of its learnt samples, ``t`` the detector's flag threshold; ``e`` is the
-distance from normal beyond noise in units of the alarm distance (about 0-0.3 when normal, 1
-at the detector's threshold). ``health = 100 * (1 - e / e_fail)`` clipped to [0, 100], where
-``e_fail`` is the distance at failure: ``failure_distance`` until the machine has failed under
-observation, then the median of the distances just before its ``failure_reasons`` stops (with
-``failure_distance`` as one more observation while fewer than 3 were seen). Health is linear in
-the deviation, so it falls gradually with wear instead of collapsing at the alarm threshold.
-Alerts open at health <= the model's ``enter_health`` and close at >= ``exit_health``.
+Health index (0-100). ``e = sqrt(max(s - r, 0) / t)``: ``s`` a slow average (weight
+``health_smoothing``) of the anomaly score, ``r`` the mean score of the learnt samples, ``t``
+the detector's flag threshold; ``e`` is the distance from normal beyond noise in units of the
+alarm distance (about 0-0.3 when normal, 1 at the detector's threshold).
+``health = 100 * (1 - e / e_fail)`` clipped to [0, 100], where ``e_fail`` is the distance at
+failure: ``failure_distance`` until the machine has failed under observation, then the median
+of the distances just before its ``failure_reasons`` stops (with ``failure_distance`` as one
+more observation while fewer than 3 were seen), and never less than 1.25 x the largest distance
+survived in the current life. Health is linear in the deviation, so it falls gradually with
+wear instead of collapsing at the alarm threshold. Alerts open at health <= the model's
+``enter_health`` and close at >= ``exit_health``.
 
-RUL. Every ``trend_step_s`` producing seconds (once the model has learnt ``trend_after``
-samples) a point (producing hours, calendar hours, ``e``) is kept, for the last ``trend_h``
-producing hours. An ordinary least-squares line of ``e`` over producing hours (at least
-``trend_min`` points) is extended to ``e_fail`` (:func:`trend_rul`); p10 / p90 use the slope
-plus / minus 1.2816 standard errors, the standard error widened for the autocorrelation of
-the residuals. Producing hours become calendar hours through the share of time the machine
-produced over the kept points. A flat or rising trend gives ``rul_cap_h``. The three figures
-are then smoothed over time: each poll moves the previous value, counted down by the
-calendar time since, a fraction ``1 - exp(-dt / rul_smooth_h)`` towards the new estimate, so
-one noisy fit cannot flip the RUL between 0 and the cap. The cycle-based C-MAPSS model of
-:mod:`..rul` is not applied to plant signals, whose features it was not trained on.
+RUL. Every ``trend_step_s`` producing seconds after the baseline a point (producing hours,
+calendar hours, ``e``) is kept, for the last ``trend_h`` producing hours. An ordinary
+least-squares line of ``sqrt(e)`` over producing hours (at least ``trend_min`` points) is
+extended to ``sqrt(e_fail)`` (:func:`trend_rul`); producing hours become calendar hours through
+the share of time the machine produced over the kept points; a flat or rising trend gives
+``rul_cap_h``. p10 / p90: the slope plus / minus 1.2816 standard errors (widened for the
+autocorrelation of the residuals), at least a factor ``exp(1.2816 rul_log_sd)`` either side;
+once ``calibrate_after`` failures followed RUL predictions, the 10 % / 90 % quantiles of
+log(true / predicted) over every such prediction of the plant instead (split-conformal on the
+plant's own run-to-failure histories). The three figures are then smoothed over time: each
+poll moves the previous value, counted down by the calendar time since, a fraction
+``1 - exp(-dt / rul_smooth_h)`` towards the new estimate, so one noisy fit cannot flip the RUL
+between 0 and the cap. The cycle-based C-MAPSS model of :mod:`..rul` is not applied to plant
+signals, whose features it was not trained on.
 """
 
 from __future__ import annotations
@@ -183,7 +190,7 @@ class LiveMaintenance:
         *,
         poll_s: float = 1.0,
         backfill: timedelta = timedelta(hours=1),
-        warmup: int = 120,
+        warmup: int = 30,
         trend_h: float = 24.0,
         trend_min: int = 30,
         trend_after: int = 200,

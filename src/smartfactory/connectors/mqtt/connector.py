@@ -19,6 +19,13 @@ session; with a clean session the broker discards it). Messages held back by ``m
 are not acknowledged either, and the broker stops sending once its in-flight limit of
 unacknowledged messages is reached. QoS 2 is weaker: paho answers PUBREC on receipt, after which
 the broker never resends the PUBLISH, so only the PUBCOMP waits for :meth:`acknowledge`.
+
+Columnar fast path (:mod:`.columnar`): the pump hands each message to a :class:`UnsBatcher`,
+which holds plain numeric messages and sends the rest through the per-message parser;
+:meth:`receive_batch` (the poller's path, :class:`~smartfactory.connectors.base.
+BatchSubscribable`) returns the held ones as one Arrow table, validated over the batch with
+the same quarantine reasons. :meth:`receive` returns the same samples as ``Sample`` objects
+(values as float64) for callers that want them one by one.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ from smartfactory.connectors.base import (
     Clock,
     ConnectorInfo,
     Sample,
+    SampleBatch,
     TagInfo,
     utc_now,
 )
 from smartfactory.connectors.errors import ConnectorUnavailableError
+from smartfactory.connectors.mqtt.columnar import UnsBatcher
 from smartfactory.connectors.mqtt.config import MqttConfig
 from smartfactory.connectors.mqtt.inbox import Inbox
 from smartfactory.connectors.mqtt.session import (
@@ -46,8 +55,8 @@ from smartfactory.connectors.mqtt.session import (
     open_subscribed,
     send_acks,
 )
-from smartfactory.connectors.mqtt.uns import PayloadRejectedError, UnsLimits, parse_message
-from smartfactory.connectors.quarantine import Quarantine, Reason
+from smartfactory.connectors.mqtt.uns import UnsLimits
+from smartfactory.connectors.quarantine import Quarantine
 
 __all__ = ["MqttConnector"]
 
@@ -70,9 +79,10 @@ class MqttConnector:
         self.clock = clock
         self.quarantine = quarantine if quarantine is not None else Quarantine()
         self.limits = UnsLimits(config.max_payload_bytes, config.timestamp_tolerance_s)
-        self.latest: dict[str, Sample] = {}
         self.messages = 0
-        self._allowed = set(config.signals)
+        self.batcher = UnsBatcher(
+            config.path.count("/") + 1, self.limits, self.quarantine, config.signals
+        )
         self.inbox = Inbox(config.max_pending, f"mqtt {self.peer}")
         self._client: aiomqtt.Client | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -112,37 +122,36 @@ class MqttConnector:
         await close_session(pump, client, self.config.timeout_s)
 
     async def _run(self, client: aiomqtt.Client) -> None:
-        levels = self.config.path.count("/") + 1
+        add, inbox = self.batcher.add, self.inbox
         try:
             async for message in client.messages:
-                await self.inbox.wait_room()
+                await inbox.wait_room()
                 payload = message.payload
                 raw = payload if isinstance(payload, bytes) else str(payload).encode()
-                self._take(str(message.topic), raw, levels)
-                self.inbox.note(message.mid, message.qos)
+                self.messages += 1
+                held, samples = add(str(message.topic), raw, self.clock())
+                inbox.put(samples, held)
+                inbox.note(message.mid, message.qos)
         except aiomqtt.MqttError as err:
             self.inbox.lose(str(err))
 
-    def _take(self, topic: str, payload: bytes, levels: int) -> None:
-        self.messages += 1
-        try:
-            samples = parse_message(topic, payload, levels, self.clock(), self.limits)
-        except PayloadRejectedError as err:
-            self.quarantine.add(f"mqtt:{topic}", err.reason, err.detail, payload)
-            self.inbox.put(())
-            return
-        if self._allowed:
-            for s in samples:
-                if s.tag not in self._allowed:
-                    self.quarantine.add(f"mqtt:{topic}", Reason.UNKNOWN_SIGNAL, s.tag, payload)
-            samples = [s for s in samples if s.tag in self._allowed]
-        for s in samples:
-            self.latest[s.tag] = s
-        self.inbox.put(samples)
+    async def receive_batch(self, max_wait_s: float) -> SampleBatch:
+        """What was received since the last call (numeric samples as Arrow rows)."""
+        samples = await self.inbox.take(max_wait_s, connected=self._client is not None)
+        rows, extra = self.batcher.build()  # no await in between: the pump cannot add
+        return SampleBatch(rows, samples + extra)
 
     async def receive(self, max_wait_s: float) -> list[Sample]:
         """The samples received since the last call, waiting up to ``max_wait_s``."""
-        return await self.inbox.take(max_wait_s, connected=self._client is not None)
+        batch = await self.receive_batch(max_wait_s)
+        if not batch.rows.num_rows:
+            return batch.samples
+        cols = batch.rows.to_pydict()
+        fast = [
+            Sample(t, ts, v)
+            for t, ts, v in zip(cols["tag"], cols["ts"], cols["value"], strict=True)
+        ]
+        return fast + batch.samples
 
     async def acknowledge(self) -> None:
         """Acknowledge to the broker every message whose samples ``receive()`` returned."""
@@ -156,11 +165,12 @@ class MqttConnector:
         """The latest value received for each ``machine/signal`` tag."""
         if self._client is None or self.inbox.lost:
             raise ConnectorUnavailableError(f"mqtt {self.peer}: not connected")
-        return latest_or_bad(self.latest, tags, self.clock())
+        latest = {t: s for t in tags if (s := self.batcher.latest(t)) is not None}
+        return latest_or_bad(latest, tags, self.clock())
 
     async def browse(self) -> list[TagInfo]:
         """Every tag seen so far, with its topic."""
         return [
-            TagInfo(tag=t, address=f"{self.config.path}/{t}", data_type=type(s.value).__name__)
-            for t, s in sorted(self.latest.items())
+            TagInfo(tag=t, address=f"{self.config.path}/{t}", data_type=type(v).__name__)
+            for t, v in self.batcher.tags()
         ]

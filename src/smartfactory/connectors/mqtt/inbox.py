@@ -13,6 +13,10 @@ An :class:`Inbox` sits between a connector's message pump task and ``receive()``
   ``max_wait_s`` for the first and then a few event-loop turns for the messages already
   arriving (so a burst becomes one batch); the messages they came from move to the
   acknowledge list;
+- a connector that holds a message's samples itself (the UNS connector's columnar batcher,
+  :mod:`.columnar`) passes their number as ``held`` to :meth:`Inbox.put`: they count for
+  back-pressure and wake ``take`` like queued samples, and ``take`` forgets the count (the
+  connector builds them right after it returned);
 - :meth:`Inbox.to_acknowledge` hands the (mid, qos) of the messages ``take`` returned, for the
   connector's ``acknowledge()`` to PUBACK once the poller logged the samples.
 """
@@ -40,6 +44,7 @@ class Inbox:
         self.peer = peer
         self.lost = ""
         self.pending: deque[Sample] = deque()
+        self.held = 0  # samples a connector holds itself (see put)
         self._arrived = asyncio.Event()
         self._room = asyncio.Event()
         self._received: list[tuple[int, int]] = []  # (mid, qos) of messages not yet returned
@@ -60,10 +65,11 @@ class Inbox:
         """Wait until fewer than ``max_pending`` samples wait."""
         await self._room.wait()
 
-    def put(self, samples: Iterable[Sample]) -> None:
-        """Queue one message's samples (possibly none) and wake ``take``."""
+    def put(self, samples: Iterable[Sample], held: int = 0) -> None:
+        """Queue one message's samples (possibly none; ``held`` more kept by the connector)."""
         self.pending.extend(samples)
-        if len(self.pending) >= self.max_pending:
+        self.held += held
+        if len(self.pending) + self.held >= self.max_pending:
             self._room.clear()
         self._arrived.set()
 
@@ -79,19 +85,20 @@ class Inbox:
 
     async def take(self, max_wait_s: float, connected: bool) -> list[Sample]:
         """The samples since the last call, waiting up to ``max_wait_s`` for the first."""
-        if not self.pending and not self.lost:
+        if not self.pending and not self.held and not self.lost:
             if not connected:
                 raise ConnectorUnavailableError(f"{self.peer}: not connected")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max_wait_s):
                     await self._arrived.wait()
-        if self.pending and not self.lost:
+        if (self.pending or self.held) and not self.lost:
             await self._gather()
         self._arrived.clear()
-        if not self.pending and self.lost:
+        if not self.pending and not self.held and self.lost:
             raise ConnectorUnavailableError(f"{self.peer}: {self.lost}")
         out = list(self.pending)
         self.pending.clear()
+        self.held = 0
         self._returned.extend(self._received)
         self._received.clear()
         self._room.set()
@@ -104,10 +111,10 @@ class Inbox:
         make one poller cycle (log fsync, store write) per message.
         """
         idle = 0
-        while idle < _IDLE_TURNS and len(self.pending) < self.max_pending:
-            before = len(self.pending)
+        while idle < _IDLE_TURNS and len(self.pending) + self.held < self.max_pending:
+            before = len(self.pending) + self.held
             await asyncio.sleep(0)
-            idle = idle + 1 if len(self.pending) == before else 0
+            idle = idle + 1 if len(self.pending) + self.held == before else 0
 
     def to_acknowledge(self) -> list[tuple[int, int]]:
         """The (mid, qos) of every message whose samples ``take`` returned; forgets them."""

@@ -18,7 +18,14 @@ from datetime import UTC, datetime, timedelta
 from smartfactory.connectors.base import Sample
 from smartfactory.connectors.quarantine import Reason
 
-__all__ = ["PayloadRejectedError", "UnsLimits", "machine_topic", "parse_message", "signal_topic"]
+__all__ = [
+    "TIMESTAMP",
+    "PayloadRejectedError",
+    "UnsLimits",
+    "machine_topic",
+    "parse_message",
+    "signal_topic",
+]
 
 LEVELS = 6  # enterprise, site, area, line, machine, signal
 TIMESTAMP = "timestamp_ms"
@@ -72,6 +79,8 @@ def _timestamp(obj: dict[str, object], now: datetime, limits: UnsLimits) -> date
         return now
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise PayloadRejectedError(Reason.WRONG_TYPE, f"{TIMESTAMP} is {type(raw).__name__}")
+    if isinstance(raw, int) and not -_BIG < raw < _BIG:  # math.isfinite would overflow
+        raise PayloadRejectedError(Reason.NOT_FINITE, f"{TIMESTAMP}: integer out of range")
     if not math.isfinite(raw):
         raise PayloadRejectedError(Reason.NOT_FINITE, f"{TIMESTAMP} is {raw}")
     tolerance_ms = limits.timestamp_tolerance_s * 1000

@@ -72,6 +72,9 @@ class OpcUaConfig(BaseModel):
     deadband: float | None = Field(default=None, ge=0, description="Absolute deadband.")
     poll_interval_s: float = Field(default=1.0, gt=0)
     max_nodes_per_request: int = Field(default=1000, ge=1)
+    items_per_request: int = Field(
+        default=500, ge=1, description="Monitored items per CreateMonitoredItems request."
+    )
     security_policy: SecurityPolicy = SecurityPolicy.NONE
     security_mode: SecurityMode = SecurityMode.SIGN_AND_ENCRYPT
     certificate: Path | None = Field(default=None, description="Client application cert.")

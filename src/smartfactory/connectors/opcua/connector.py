@@ -3,8 +3,12 @@
 ``read(tags)`` sends one Read request per ``max_nodes_per_request`` tags; a tag is a configured
 name or a node id itself (``ns=2;s=Speed``); a bad node gives a BAD sample with the server's
 status text. In ``mode: subscribe`` ``connect()`` creates a subscription (publishing interval)
-with one monitored item per tag (sampling interval, queue size, optional absolute deadband);
-data changes are kept until the poller takes them with ``receive()`` (capability SUBSCRIBE).
+with one monitored item per tag (sampling interval, queue size, optional absolute deadband),
+created ``items_per_request`` at a time (one CreateMonitoredItems request of 10,000 items
+runs past a request timeout on a busy server), each request under ``timeout_s``. The
+subscription is used in asyncua's iterator mode with an unbounded queue, drained by one pump
+task (its callback mode starts a task per data change); data changes are kept until the
+poller takes them with ``receive()`` (capability SUBSCRIBE).
 Tags whose monitored item the server refuses, and every tag in ``mode: poll`` or when the
 server refuses subscriptions altogether, are read every ``poll_interval_s`` inside
 ``receive()`` instead: polling is the fallback.
@@ -20,6 +24,7 @@ source timestamp, else the server's, else the clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Sequence
@@ -28,7 +33,7 @@ from typing import ClassVar, TypeVar
 
 from asyncua import ua
 from asyncua.client.client import Client
-from asyncua.common.subscription import DataChangeNotif, Subscription
+from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.uaerrors import UaStatusCodeError
 
@@ -71,23 +76,6 @@ _PY_OF_VARIANT: dict[ua.VariantType, type] = {
 }  # fmt: skip
 
 
-class _Handler:
-    """Receives the subscription's notifications (called by asyncua in the event loop)."""
-
-    def __init__(self, owner: OpcUaConnector, handles: dict[int, str]) -> None:
-        self.owner = owner
-        self.handles = handles
-
-    def datachange_notification(self, node: object, val: object, data: DataChangeNotif) -> None:
-        tag = self.handles.get(data.monitored_item.ClientHandle)
-        if tag is not None:
-            self.owner._changed(tag, data.monitored_item.Value)
-
-    def status_change_notification(self, status: ua.StatusChangeNotification) -> None:
-        if status.Status is not None and status.Status.is_bad():
-            self.owner._on_lost_text(f"subscription ended: {status_text(status.Status)}")
-
-
 class OpcUaConnector:
     """Samples from the variables of one OPC UA server."""
 
@@ -109,6 +97,7 @@ class OpcUaConnector:
         self._names = {t.name: ua.NodeId.from_string(t.node_id) for t in config.tags}
         self._client: Client | None = None
         self._subscription: Subscription | None = None
+        self._pump: asyncio.Task[None] | None = None
         self._pending: deque[Sample] = deque()
         self._arrived = asyncio.Event()
         self._lost = ""
@@ -143,8 +132,7 @@ class OpcUaConnector:
         self._next_poll = 0.0
         if self.config.mode == "subscribe" and self._names:
             try:
-                async with asyncio.timeout(self.config.timeout_s):
-                    await self._subscribe(client)
+                await self._subscribe(client)
             except UaStatusCodeError as err:  # the server refuses subscriptions: poll
                 logger.warning("opcua %s: subscription refused (%s); polling", self.peer, err)
                 self.polling = True
@@ -162,18 +150,37 @@ class OpcUaConnector:
         params.MaxNotificationsPerPublish = 0  # no limit
         params.PublishingEnabled = True
         handles = dict(enumerate(self._names, start=1))
-        sub = await client.create_subscription(params, _Handler(self, handles))
+        async with asyncio.timeout(cfg.timeout_s):
+            # iterator mode, unbounded queue: nothing dropped, no task per data change
+            sub = await client.create_subscription(params, None, queue_maxsize=0)
         self._subscription = sub
+        self._pump = asyncio.create_task(self._drain(sub, handles), name=f"opcua {self.peer}")
         deadbands = {t.name: t.deadband for t in cfg.tags}
-        requests = [
-            self._item_request(h, self._names[tag], deadbands[tag]) for h, tag in handles.items()
-        ]
-        results = await sub.create_monitored_items(requests)
-        for (_, tag), result in zip(handles.items(), results, strict=True):
-            if isinstance(result, ua.StatusCode):
-                logger.warning("opcua %s: %s not monitored (%s); polling it", self.peer, tag,
-                               status_text(result))  # fmt: skip
-                self._poll_tags.append(tag)
+        items = list(handles.items())
+        step = cfg.items_per_request
+        for start in range(0, len(items), step):
+            chunk = items[start : start + step]
+            requests = [self._item_request(h, self._names[t], deadbands[t]) for h, t in chunk]
+            async with asyncio.timeout(cfg.timeout_s):
+                results = await sub.create_monitored_items(requests)
+            for (_, tag), result in zip(chunk, results, strict=True):
+                if isinstance(result, ua.StatusCode):
+                    logger.warning("opcua %s: %s not monitored (%s); polling it", self.peer, tag,
+                                   status_text(result))  # fmt: skip
+                    self._poll_tags.append(tag)
+
+    async def _drain(self, sub: Subscription, handles: dict[int, str]) -> None:
+        """The pump: every data change and status change of the subscription, in order."""
+        async for event in sub:
+            if isinstance(event, DataChangeEvent):
+                item = event.data.monitored_item
+                tag = handles.get(item.ClientHandle)
+                if tag is not None:
+                    self._changed(tag, item.Value)
+            elif isinstance(event, StatusChangeEvent):
+                status = event.notification.Status
+                if status is not None and status.is_bad():
+                    self._on_lost_text(f"subscription ended: {status_text(status)}")
 
     def _item_request(
         self, handle: int, node: ua.NodeId, deadband: float | None
@@ -209,6 +216,11 @@ class OpcUaConnector:
         """End the session (received samples stay available); safe to call twice."""
         client, self._client = self._client, None
         self._subscription = None
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
         if client is not None:
             client.connection_lost_callback = None
             await close_client(client, self.config.timeout_s)

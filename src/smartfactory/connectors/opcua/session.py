@@ -58,7 +58,11 @@ async def open_client(cfg: OpcUaConfig) -> Client:
     The client does not reconnect by itself: losing the connection ends it, and the poller
     reconnects with its back-off (one place for retry policy).
     """
-    client = Client(cfg.url, timeout=cfg.timeout_s, watchdog_intervall=min(cfg.timeout_s, 1.0))
+    # asyncua's watchdog probes the server every interval with the interval as the probe's
+    # timeout; at 1 s a server busy for a second (writing 10,000 values, creating monitored
+    # items, a loaded machine) looked dead and the session ended with BadShutdown. The probe
+    # now gets the request timeout; a closed socket is still noticed at once.
+    client = Client(cfg.url, timeout=cfg.timeout_s, watchdog_intervall=cfg.timeout_s)
     client.application_uri = cfg.application_uri
     client.session_timeout = 60_000
     if cfg.username is not None:

@@ -14,6 +14,12 @@ invariant is kept inside the writer's transactions:
   NOTHING``, so a re-sent or overlapping batch adds nothing twice) into both roll-ups with
   ``INSERT ... ON CONFLICT (signal_id, bucket) DO UPDATE``. Partials are inserted in key
   order, so two processes writing the same buckets lock rows in the same order.
+* :func:`batch_partials` / :data:`UPSERT` do the same for a batch that went into ``samples``
+  whole (a ``COPY`` straight into the table, inside a savepoint, which a duplicate key rolls
+  back): the batch is grouped by signal and bucket in NumPy and each roll-up table gets one
+  ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` in key order. Values are summed
+  in the batch's row order, as PostgreSQL's ``sum`` over the ``RETURNING`` rows does, and
+  ``min`` / ``max`` follow PostgreSQL's ordering (NaN above every number; nulls ignored).
 * :func:`retain` drops the buckets before a retention cutoff and recomputes a bucket that
   straddles it from the samples that remain.
 
@@ -28,9 +34,23 @@ floating-point additions (a few ulps).
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
 from smartfactory.store.convert import from_us
 
-__all__ = ["HOUR_US", "INSERT_SAMPLES", "MINUTE_US", "TABLES", "aggregate_sql", "retain"]
+__all__ = [
+    "HOUR_US",
+    "INSERT_SAMPLES",
+    "MINUTE_US",
+    "TABLES",
+    "aggregate_sql",
+    "batch_partials",
+    "retain",
+    "upsert_sql",
+]
 
 MINUTE_US = 60_000_000
 HOUR_US = 60 * MINUTE_US
@@ -67,6 +87,74 @@ def insert_samples(stage: str) -> str:
 
 
 INSERT_SAMPLES = insert_samples("_sf_stage")
+
+_CONFLICT = (
+    " ON CONFLICT (signal_id, bucket) DO UPDATE SET n = r.n + excluded.n,"
+    " nv = r.nv + excluded.nv,"
+    " total = CASE WHEN excluded.nv = 0 THEN r.total WHEN r.nv = 0 THEN excluded.total"
+    "  ELSE r.total + excluded.total END,"
+    " lo = least(r.lo, excluded.lo), hi = greatest(r.hi, excluded.hi)"
+)
+
+
+def upsert_sql(table: str) -> str:
+    """Fold partial rows (parameters: arrays as :func:`batch_partials` returns) into ``table``."""
+    return (
+        f"INSERT INTO {table} AS r SELECT s, {_EPOCH} + b * interval '1 microsecond', n, nv,"
+        " total, lo, hi FROM unnest(%s::int4[], %s::int8[], %s::int8[], %s::int8[],"
+        " %s::float8[], %s::float8[], %s::float8[]) AS u(s, b, n, nv, total, lo, hi)"
+        f" ORDER BY 1, 2{_CONFLICT}"
+    )
+
+
+def _nullable(values: npt.NDArray[np.float64], present: npt.NDArray[np.bool_]) -> list[Any]:
+    return [v if ok else None for v, ok in zip(values.tolist(), present.tolist(), strict=True)]
+
+
+def batch_partials(
+    sid: npt.NDArray[np.int32],
+    ts_us: npt.NDArray[np.int64],
+    value: npt.NDArray[np.float64],
+    valid: npt.NDArray[np.bool_],
+    width: int,
+) -> list[list[Any]]:
+    """Per (signal, bucket of ``width`` µs) of a batch: n, nv, total, lo, hi, in key order.
+
+    Returned as the seven parameter lists of :func:`upsert_sql`. ``ts_us`` must be >= 0
+    (buckets are floored like ``date_bin`` from the epoch).
+    """
+    bucket = ts_us - ts_us % width
+    key = sid.astype(np.int64) * (1 << 42) + bucket // MINUTE_US
+    uniq, group = np.unique(key, return_inverse=True)
+    k = uniq.size
+    nan = np.isnan(value) & valid
+    num = valid & ~nan
+    n = np.bincount(group, minlength=k)
+    nv = np.bincount(group, weights=valid, minlength=k).astype(np.int64)
+    # in row order per group, like sum() over the rows in the order they were inserted
+    total = np.asarray(
+        np.bincount(group, weights=np.where(valid, value, 0.0), minlength=k), dtype=np.float64
+    )
+    order = np.argsort(group, kind="stable")
+    first = np.searchsorted(group[order], np.arange(k))
+    lo = np.minimum.reduceat(np.where(num, value, np.inf)[order], first)
+    hi = np.maximum.reduceat(np.where(num, value, -np.inf)[order], first)
+    has_num = np.bincount(group, weights=num, minlength=k) > 0
+    has_nan = np.bincount(group, weights=nan, minlength=k) > 0
+    lo = np.where(has_num, lo, np.nan)  # only NaN among the values: min is NaN
+    hi = np.where(has_nan, np.nan, hi)  # NaN sorts above every number
+    present = nv > 0
+    signal = (uniq >> 42).astype(np.int32)
+    start = (uniq & ((1 << 42) - 1)) * MINUTE_US
+    return [
+        signal.tolist(),
+        start.tolist(),
+        n.astype(np.int64).tolist(),
+        nv.tolist(),
+        _nullable(total, present),
+        _nullable(lo, present),
+        _nullable(hi, present),
+    ]
 
 
 def retain(cutoff_us: int) -> list[tuple[str, list[object]]]:

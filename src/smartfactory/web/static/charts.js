@@ -187,7 +187,7 @@
   function bars(el, o) {
     mount(el, (width) => {
       const height = o.height || 240;
-      const pad = { l: 52, r: o.line ? 40 : 12, t: 14, b: 58 };
+      const pad = { l: 60, r: o.line ? 40 : 12, t: 14, b: 64 };
       const svg = svgRoot(width, height, o.label);
       const items = o.items || [];
       if (!items.length) return svg;
@@ -213,8 +213,11 @@
           svg.append(s("text", { x: cx, y: yTop - 4, "text-anchor": "middle", class: "bar-value" }, yFmt(it.value)));
         }
         const label = String(it.label);
-        const short = label.length > 14 && slot < 110 ? label.slice(0, 13) + "…" : label;
-        svg.append(title(s("text", { x: cx, y: height - pad.b + 16, "text-anchor": "middle", class: "tick bar-label", transform: slot < 80 ? "rotate(-28 " + cx + " " + (height - pad.b + 16) + ")" : null }, short), label));
+        const tilt = slot < 80;
+        const room = tilt ? 13 : Math.max(6, Math.floor(slot / 7));
+        const short = label.length > room ? label.slice(0, room - 1) + "…" : label;
+        const ly = height - pad.b + 16;
+        svg.append(title(s("text", { x: tilt ? cx + 4 : cx, y: ly, "text-anchor": tilt ? "end" : "middle", class: "tick bar-label", transform: tilt ? "rotate(-35 " + (cx + 4) + " " + ly + ")" : null }, short), label));
         if (o.connect && i < items.length - 1) {
           const level = it.total ? base + it.value : base;
           svg.append(s("line", { x1: cx + bw / 2, x2: cx + slot - bw / 2, y1: Y(level), y2: Y(level), stroke: "#8c959f", "stroke-dasharray": "3 3" }));

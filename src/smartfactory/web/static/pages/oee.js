@@ -68,7 +68,11 @@
     const buckets = {};
     for (const r of rows) (buckets[r.group[period]] = buckets[r.group[period]] || []).push(r);
     const keys = Object.keys(buckets).sort();
-    const points = keys.map((k, i) => ({ k: k, x: i, v: combine(buckets[k]) })).filter((p) => p.v.pbt > 0);
+    const all = keys.map((k, i) => ({ k: k, x: i, v: combine(buckets[k]) }));
+    // leave out a period that has barely begun (the current shift's first minutes)
+    const pbts = all.map((p) => p.v.pbt).sort((a, b) => a - b);
+    const typical = pbts.length ? pbts[Math.floor(pbts.length / 2)] : 0;
+    const points = all.filter((p) => p.v.pbt > 0 && p.v.pbt >= 0.25 * typical);
     if (points.length < 1) {
       sf.empty(el, t("common.no_data"));
       return;
