@@ -40,7 +40,14 @@ from smartfactory.api.auth.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
-from smartfactory.errors import ConfigError, DataError, FactoryError, NotFoundError, StoreError
+from smartfactory.errors import (
+    ConfigError,
+    DataError,
+    FactoryError,
+    InvalidTransitionError,
+    NotFoundError,
+    StoreError,
+)
 
 __all__ = ["error_status", "install_error_handlers"]
 
@@ -54,6 +61,7 @@ _STATUS: tuple[tuple[type[FactoryError], int, str], ...] = (
     (RateLimitedError, 429, "rate_limited"),
     (NotFoundError, 404, "not_found"),
     (ConflictError, 409, "conflict"),
+    (InvalidTransitionError, 409, "conflict"),
     (DataError, 422, "invalid_data"),
     (ConfigError, 500, "configuration_error"),
     (StoreError, 503, "store_unavailable"),

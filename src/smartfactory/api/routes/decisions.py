@@ -19,7 +19,7 @@ from smartfactory.api.auth.deps import CurrentUser, Principal, require
 from smartfactory.api.auth.errors import PermissionDeniedError
 from smartfactory.api.auth.permissions import Permission
 from smartfactory.api.deps import AccountsDep, AppliersDep, PlantDep, StoreDep
-from smartfactory.api.routes.workorders import conflicts, store_of
+from smartfactory.api.routes.workorders import store_of
 from smartfactory.api.schemas import ErrorPublic
 from smartfactory.decisions import autonomy, service
 from smartfactory.decisions.autonomy import PLANT_SCOPE, AutonomyLevel, AutonomySettings
@@ -272,10 +272,9 @@ def approve_decision(
     """Approve a proposed decision, which applies it (a maintenance one creates its work order)."""
     db = store_of(store)
     _answerable(db, user, decision_id)
-    with conflicts():
-        decision = service.approve(
-            db, decision_id, actor=user.username, now=accounts.now(), appliers=appliers
-        )
+    decision = service.approve(
+        db, decision_id, actor=user.username, now=accounts.now(), appliers=appliers
+    )
     return DecisionPublic.from_decision(decision)
 
 
@@ -291,10 +290,7 @@ def reject_decision(
     """Reject a proposed decision, saying why."""
     db = store_of(store)
     _answerable(db, user, decision_id)
-    with conflicts():
-        decision = service.reject(
-            db, decision_id, body.reason, actor=user.username, now=accounts.now()
-        )
+    decision = service.reject(db, decision_id, body.reason, actor=user.username, now=accounts.now())
     return DecisionPublic.from_decision(decision)
 
 
@@ -314,10 +310,9 @@ def undo_decision(
     """Undo an applied decision where possible (cancels its work order if not started)."""
     db = store_of(store)
     _answerable(db, user, decision_id)
-    with conflicts():
-        decision = service.undo(
-            db, decision_id, actor=user.username, now=accounts.now(), appliers=appliers
-        )
+    decision = service.undo(
+        db, decision_id, actor=user.username, now=accounts.now(), appliers=appliers
+    )
     return DecisionPublic.from_decision(decision)
 
 

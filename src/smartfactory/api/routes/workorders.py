@@ -8,8 +8,6 @@ move answers 409 (``conflict``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -17,7 +15,6 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from smartfactory.api.auth.deps import Principal, require
-from smartfactory.api.auth.errors import ConflictError
 from smartfactory.api.auth.permissions import Permission
 from smartfactory.api.deps import AccountsDep, PlantDep, StoreDep
 from smartfactory.api.schemas import ErrorPublic
@@ -30,7 +27,7 @@ from smartfactory.decisions.workorders import (
     WorkOrderStatus,
 )
 from smartfactory.domain.assets import Plant
-from smartfactory.errors import DataError, InvalidTransitionError, StoreError
+from smartfactory.errors import DataError, StoreError
 from smartfactory.store.base import Store
 
 __all__ = [
@@ -44,7 +41,6 @@ __all__ = [
     "WorkOrderPublic",
     "WorkOrderTransition",
     "WorkOrderUpdate",
-    "conflicts",
     "router",
     "store_of",
 ]
@@ -70,15 +66,6 @@ def store_of(store: Store | None) -> Store:
     if store is None:
         raise StoreError("this server runs without a store; work orders and decisions need one")
     return store
-
-
-@contextmanager
-def conflicts() -> Iterator[None]:
-    """Answer an illegal lifecycle move with 409 (the API's ``conflict``)."""
-    try:
-        yield
-    except InvalidTransitionError as err:
-        raise ConflictError(str(err)) from err
 
 
 def _known_machine(plant: Plant, machine: str) -> None:
@@ -312,18 +299,17 @@ def update_work_order(
     for name in ("due", "scheduled_start", "scheduled_end", "assignee"):
         if name in given:
             changes[name] = getattr(body, name)
-    with conflicts():
-        wo = repo.update(
-            store_of(store),
-            work_order_id,
-            actor=user.username,
-            now=accounts.now(),
-            title=body.title,
-            priority=body.priority,
-            parts=_parts(body.parts) if body.parts is not None else None,
-            time_spent_h=body.time_spent_h,
-            **changes,  # type: ignore[arg-type]
-        )
+    wo = repo.update(
+        store_of(store),
+        work_order_id,
+        actor=user.username,
+        now=accounts.now(),
+        title=body.title,
+        priority=body.priority,
+        parts=_parts(body.parts) if body.parts is not None else None,
+        time_spent_h=body.time_spent_h,
+        **changes,  # type: ignore[arg-type]
+    )
     return _public(wo)
 
 
@@ -341,19 +327,18 @@ def transition_work_order(
     accounts: AccountsDep,
 ) -> WorkOrderPublic:
     """Move a work order along its lifecycle (schedule, un-schedule, start, close, cancel)."""
-    with conflicts():
-        wo = repo.transition(
-            store_of(store),
-            work_order_id,
-            body.to,
-            actor=user.username,
-            now=accounts.now(),
-            failure_mode=body.failure_mode,
-            scheduled_start=body.scheduled_start,
-            scheduled_end=body.scheduled_end,
-            time_spent_h=body.time_spent_h,
-            reason=body.reason,
-        )
+    wo = repo.transition(
+        store_of(store),
+        work_order_id,
+        body.to,
+        actor=user.username,
+        now=accounts.now(),
+        failure_mode=body.failure_mode,
+        scheduled_start=body.scheduled_start,
+        scheduled_end=body.scheduled_end,
+        time_spent_h=body.time_spent_h,
+        reason=body.reason,
+    )
     return _public(wo)
 
 
@@ -371,16 +356,15 @@ def close_work_order(
     accounts: AccountsDep,
 ) -> WorkOrderPublic:
     """Finish a work order in progress, recording the failure mode found (a model label)."""
-    with conflicts():
-        wo = repo.close(
-            store_of(store),
-            work_order_id,
-            body.failure_mode,
-            actor=user.username,
-            now=accounts.now(),
-            time_spent_h=body.time_spent_h,
-            note=body.note,
-        )
+    wo = repo.close(
+        store_of(store),
+        work_order_id,
+        body.failure_mode,
+        actor=user.username,
+        now=accounts.now(),
+        time_spent_h=body.time_spent_h,
+        note=body.note,
+    )
     return _public(wo)
 
 
@@ -419,8 +403,7 @@ def confirm_work_order(
     accounts: AccountsDep,
 ) -> WorkOrderPublic:
     """Confirm at the machine that a finished work order's work is done (operator view)."""
-    with conflicts():
-        wo = repo.confirm(
-            store_of(store), work_order_id, actor=user.username, now=accounts.now(), note=body.note
-        )
+    wo = repo.confirm(
+        store_of(store), work_order_id, actor=user.username, now=accounts.now(), note=body.note
+    )
     return _public(wo)
