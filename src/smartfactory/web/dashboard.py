@@ -13,19 +13,22 @@ them (the API checks again).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from smartfactory.api.auth.deps import CurrentUser, current_user, require
+from smartfactory.api.auth.deps import CurrentUser, Principal, current_user, require
 from smartfactory.api.auth.permissions import Permission
-from smartfactory.api.deps import ContextDep, LiveDep, PlantDep, SettingsDep
+from smartfactory.api.deps import AppContext, ContextDep, LiveDep, PlantDep, SettingsDep
 from smartfactory.api.schemas import LivePublic
 from smartfactory.decisions.workorders import FailureMode, WorkOrderKind, WorkOrderStatus
 from smartfactory.domain.assets import Plant
+from smartfactory.domain.live import LiveSource
 from smartfactory.errors import NotFoundError
 from smartfactory.kpi.reasons import ReasonNode, default_tree
+from smartfactory.settings import Settings
 from smartfactory.web.i18n import LANGUAGES, Translator
 from smartfactory.web.layout import page_language, render_page
 from smartfactory.web.pages import live_header
@@ -67,21 +70,58 @@ def _reason_tree(language: str) -> list[dict[str, Any]]:
     return [node(r) for r in default_tree().roots]
 
 
-def _page(  # noqa: PLR0917 - the parts of one page
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What every page route receives: the request, who asks, the plant and its live source."""
+
+    request: Request
+    context: AppContext
+    user: Principal
+    plant: Plant
+    live: LiveSource
+    settings: Settings
+    lang: str | None
+
+    @property
+    def language(self) -> str:
+        """The page's language (``?lang=``, then the cookie, then the plant default)."""
+        return page_language(self.request, self.lang, self.settings.language)
+
+
+def page_request(  # noqa: PLR0917 - FastAPI passes dependencies by name
     request: Request,
     context: ContextDep,
     user: CurrentUser,
-    plant: Plant,
+    plant: PlantDep,
     live: LiveDep,
     settings: SettingsDep,
-    lang: str | None,
+    lang: str | None = None,
+) -> PageRequest:
+    """The parts of a page request, as one dependency."""
+    return PageRequest(request, context, user, plant, live, settings, lang)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def _page(
+    p: PageRequest,
     *,
     page: str,
-    script: str,
+    script: str | None = None,
     values: dict[str, Any] | None = None,
     config: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    language = page_language(request, lang, settings.language)
+    request, context, user, plant, live, lang = (
+        p.request,
+        p.context,
+        p.user,
+        p.plant,
+        p.live,
+        p.lang,
+    )
+    script = script or page
+    language = p.language
     t = Translator(language)
     snapshot = LivePublic.from_snapshot(live.snapshot())
     root = request.scope.get("root_path", "")
@@ -116,45 +156,21 @@ def _page(  # noqa: PLR0917 - the parts of one page
 
 
 @router.get("/machines", response_class=HTMLResponse, name="machines")
-def machines_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def machines_page(p: PageDep) -> HTMLResponse:
     """Every machine by line, each linking to its machine page."""
-    return _page(
-        request, context, user, plant, live, settings, lang, page="machines", script="machines"
-    )
+    return _page(p, page="machines", script="machines")
 
 
 @router.get("/machines/{machine_id}", response_class=HTMLResponse, name="machine")
-def machine_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    machine_id: str,
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def machine_page(machine_id: str, p: PageDep) -> HTMLResponse:
     """One machine: live state, signal charts, state timeline, counts, health and RUL."""
+    plant = p.plant
     found = next((m for m in plant.machines() if m.id == machine_id), None)
     if found is None:
         raise NotFoundError(f"no machine {machine_id!r} in plant {plant.site.id!r}")
-    language = page_language(request, lang, settings.language)
+    language = p.language
     return _page(
-        request,
-        context,
-        user,
-        plant,
-        live,
-        settings,
-        lang,
+        p,
         page="machine",
         script="machine",
         values={
@@ -170,54 +186,22 @@ def machine_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
 
 
 @router.get("/oee", response_class=HTMLResponse, name="oee")
-def oee_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def oee_page(p: PageDep) -> HTMLResponse:
     """OEE trend by shift or day, loss waterfall, downtime Pareto, drill-down by line/machine."""
-    return _page(request, context, user, plant, live, settings, lang, page="oee", script="oee")
+    return _page(p, page="oee", script="oee")
 
 
 @router.get("/quality", response_class=HTMLResponse, name="quality")
-def quality_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def quality_page(p: PageDep) -> HTMLResponse:
     """SPC charts with rule violations marked and capability indices."""
-    return _page(
-        request, context, user, plant, live, settings, lang, page="quality", script="quality"
-    )
+    return _page(p, page="quality", script="quality")
 
 
 @router.get("/maintenance", response_class=HTMLResponse, name="maintenance")
-def maintenance_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def maintenance_page(p: PageDep) -> HTMLResponse:
     """Decisions inbox, work order board and list, decision history."""
     return _page(
-        request,
-        context,
-        user,
-        plant,
-        live,
-        settings,
-        lang,
+        p,
         page="maintenance",
         script="maintenance",
         config={
@@ -229,41 +213,17 @@ def maintenance_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
 
 
 @router.get("/schedule", response_class=HTMLResponse, name="schedule")
-def schedule_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def schedule_page(p: PageDep) -> HTMLResponse:
     """Gantt chart of the active plan (orders and maintenance per machine) and its changes."""
-    return _page(
-        request, context, user, plant, live, settings, lang, page="schedule", script="schedule"
-    )
+    return _page(p, page="schedule", script="schedule")
 
 
 @router.get("/operator", response_class=HTMLResponse, name="operator")
-def operator_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def operator_page(p: PageDep) -> HTMLResponse:
     """The tablet view at the line: give stops their reason, confirm finished work orders."""
-    language = page_language(request, lang, settings.language)
+    language = p.language
     return _page(
-        request,
-        context,
-        user,
-        plant,
-        live,
-        settings,
-        lang,
+        p,
         page="operator",
         script="operator",
         config={"reasons": _reason_tree(language)},
@@ -271,17 +231,10 @@ def operator_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
 
 
 @router.get("/settings", response_class=HTMLResponse, name="settings")
-def settings_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
-    request: Request,
-    context: ContextDep,
-    user: CurrentUser,
-    plant: PlantDep,
-    live: LiveDep,
-    settings: SettingsDep,
-    lang: str | None = None,
-) -> HTMLResponse:
+def settings_page(p: PageDep) -> HTMLResponse:
     """Plant model (read-only), connectors, quarantine and (admins) users."""
-    language = page_language(request, lang, settings.language)
+    plant = p.plant
+    language = p.language
     t = Translator(language)
     areas = [
         {
@@ -315,20 +268,14 @@ def settings_page(  # noqa: PLR0917 - FastAPI passes dependencies by name
         for s in plant.site.calendar.shifts
     ]
     return _page(
-        request,
-        context,
-        user,
-        plant,
-        live,
-        settings,
-        lang,
+        p,
         page="settings",
         script="settings",
         values={
             "areas": areas,
             "shifts": shifts,
             "timezone": plant.site.calendar.timezone,
-            "products": [(p.id, p.name.get(language)) for p in plant.products],
+            "products": [(prod.id, prod.name.get(language)) for prod in plant.products],
         },
         config={"roles": ["viewer", "operator", "maintenance", "planner", "admin"]},
     )
