@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,11 +22,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from smartfactory.cli.common import open_cli_store
+from smartfactory.cli.common import open_cli_store, plant_for
 from smartfactory.cli.workorders_cmd import StoreOpt, actor_name
 from smartfactory.decisions import autonomy, service
 from smartfactory.decisions.autonomy import PLANT_SCOPE, AutonomyLevel, AutonomySettings
 from smartfactory.decisions.log import Decision, get_decision, list_decisions
+from smartfactory.decisions.planning import Planner
+from smartfactory.decisions.replanning import app_appliers
 from smartfactory.errors import DataError
 
 __all__ = ["decision_json", "register"]
@@ -39,6 +42,10 @@ ActorOpt = Annotated[
     typer.Option("--as", help="Who acts (default: the operating-system user).", show_default=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", exists=True, dir_okay=False, help="Plant file (re-planning)."),
+]
 IdArg = Annotated[str, typer.Argument(help="Decision id (D-...).")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Explanation language: en or ko.")]
 
@@ -157,11 +164,18 @@ def show_command(
 
 @decisions_app.command("approve")
 def approve_command(
-    decision_id: IdArg, store: StoreOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False
+    decision_id: IdArg,
+    store: StoreOpt = None,
+    actor: ActorOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Approve a proposed decision, which applies it."""
+    """Approve a proposed decision, which applies it (maintenance: work order and re-plan)."""
+    appliers = app_appliers(Planner(plant_for(config)))
     with open_cli_store(store) as db:
-        d = service.approve(db, decision_id, actor=actor_name(actor), now=datetime.now(UTC))
+        d = service.approve(
+            db, decision_id, actor=actor_name(actor), now=datetime.now(UTC), appliers=appliers
+        )
     _print(d, as_json)
 
 
@@ -181,11 +195,18 @@ def reject_command(
 
 @decisions_app.command("undo")
 def undo_command(
-    decision_id: IdArg, store: StoreOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False
+    decision_id: IdArg,
+    store: StoreOpt = None,
+    actor: ActorOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Undo an applied decision (cancels its work order if the work has not started)."""
+    """Undo an applied decision (cancels its work order if not started, and re-plans)."""
+    appliers = app_appliers(Planner(plant_for(config)))
     with open_cli_store(store) as db:
-        d = service.undo(db, decision_id, actor=actor_name(actor), now=datetime.now(UTC))
+        d = service.undo(
+            db, decision_id, actor=actor_name(actor), now=datetime.now(UTC), appliers=appliers
+        )
     _print(d, as_json)
 
 
