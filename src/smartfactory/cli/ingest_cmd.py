@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -34,13 +37,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
 
+from smartfactory.cli.common import URL_SCHEMES
 from smartfactory.config import example_plant
 from smartfactory.config.loader import parse_plant
 from smartfactory.connectors import discover
 from smartfactory.connectors.base import Connector
 from smartfactory.connectors.poller import PollerConfig
+from smartfactory.decisions.engine import DecisionEngine
 from smartfactory.domain import Plant
 from smartfactory.errors import FactoryError, PlantFileError
+from smartfactory.maintenance import LiveMaintenance, ModelRegistry
+from smartfactory.maintenance.versions import default_root
 from smartfactory.settings import get_settings
 from smartfactory.store.base import SignalKey, Store
 
@@ -158,8 +165,19 @@ def ingest(
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Refuse a store with pending migrations.")
     ] = False,
+    predict: Annotated[
+        bool,
+        typer.Option(
+            help="Also score health, anomaly and RUL and run the decision engine (default on)."
+        ),
+    ] = True,
 ) -> None:
-    """Run the plant file's connectors into the store until SIGTERM or Ctrl-C."""
+    """Run the plant file's connectors into the store until SIGTERM or Ctrl-C.
+
+    With ``--predict`` (the default) the same process scores each machine's health, anomaly
+    and remaining life from the stored samples and runs the decision engine, so that a plant
+    in server mode gets predictions and decisions as the demo does.
+    """
     from smartfactory.cli.common import open_database  # noqa: PLC0415
     from smartfactory.cli.serve_cmd import sync_reference_rows  # noqa: PLC0415
 
@@ -188,12 +206,33 @@ def ingest(
             f" into the store; logs in {folder}; SIGTERM or Ctrl-C stops",
             highlight=False,
         )
-        run_ingest(store, plant, section, ingest_dir=folder, stop=stop, seed=seed)
+        with _predicting(store, plant, target, settings.workspace, enabled=predict):
+            run_ingest(store, plant, section, ingest_dir=folder, stop=stop, seed=seed)
     finally:
         store.close()
         for s, handler in previous.items():
             signal.signal(s, handler)
     console.print("ingest stopped; every sample taken is in the store", highlight=False)
+
+
+@contextmanager
+def _predicting(
+    store: Store, plant: Plant, target: str, workspace: Path, *, enabled: bool
+) -> Iterator[None]:
+    """Run live health/RUL scoring and the decision engine while the block runs."""
+    if not enabled:
+        yield
+        return
+    root = workspace / "models" if target.startswith(URL_SCHEMES) else default_root(target)
+    health = LiveMaintenance(store, ModelRegistry(store, root))
+    engine = DecisionEngine(store, plant, health, clock=lambda: datetime.now(UTC))
+    health.start()
+    engine.start()
+    try:
+        yield
+    finally:
+        engine.stop()
+        health.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -27,6 +27,8 @@ from rich.console import Console
 from smartfactory.api import create_app
 from smartfactory.api.server import GRACEFUL_SHUTDOWN_S, make_server
 from smartfactory.cli.common import URL_SCHEMES, open_database, plant_for
+from smartfactory.decisions.planning import Planner
+from smartfactory.decisions.replanning import app_appliers
 from smartfactory.domain import Plant
 from smartfactory.errors import FactoryError
 from smartfactory.settings import Settings, get_settings
@@ -66,7 +68,8 @@ def app_factory() -> FastAPI:
         _require_database(settings), settings.pg_schema, migrate=settings.migrate_on_open
     )
     live = StoreLiveSource(store, plant, cache_s=settings.live_cache_s)
-    app = create_app(settings, plant, live, store)
+    # approving a maintenance decision re-plans production, as in the demo
+    app = create_app(settings, plant, live, store, appliers=app_appliers(Planner(plant)))
     inner = app.router.lifespan_context
 
     @asynccontextmanager
