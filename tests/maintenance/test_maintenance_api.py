@@ -88,12 +88,15 @@ def test_machine_health_from_a_live_service(
     filled: tuple[DuckDBStore, str], tmp_path: Path
 ) -> None:
     store, _ = filled
-    app = create_app(
-        Settings(workspace=tmp_path), example_plant(), ScriptedLive(example_plant()), store
-    )
     live = LiveMaintenance(store, backfill=timedelta(days=1))
     live.poll()
-    app.state.maintenance = live
+    app = create_app(
+        Settings(workspace=tmp_path),
+        example_plant(),
+        ScriptedLive(example_plant()),
+        store,
+        maintenance=live,
+    )
     with TestClient(app) as c:
         signed_in(c, store, "viewer")
         body = c.get("/api/v1/machines/cnc-02/health").json()

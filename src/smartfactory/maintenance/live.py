@@ -33,17 +33,19 @@ alarm distance (about 0-0.3 when normal, 1 at the detector's threshold).
 failure: ``failure_distance`` until the machine has failed under observation, then the median
 of the distances just before its ``failure_reasons`` stops (with ``failure_distance`` as one
 more observation while fewer than 3 were seen), and never less than 1.25 x the largest distance
-survived in the current life. Health is linear in the deviation, so it falls gradually with
-wear instead of collapsing at the alarm threshold. Alerts open at health <= the model's
-``enter_health`` and close at >= ``exit_health``.
+survived in the current life after the baseline. Health is linear in the deviation, so it
+falls gradually with wear instead of collapsing at the alarm threshold. Alerts open at health
+<= the model's ``enter_health`` and close at >= ``exit_health``.
 
 RUL. Every ``trend_step_s`` producing seconds after the baseline a point (producing hours,
 calendar hours, ``e``) is kept, for the last ``trend_h`` producing hours. An ordinary
 least-squares line of ``sqrt(e)`` over producing hours (at least ``trend_min`` points) is
 extended to ``sqrt(e_fail)`` (:func:`trend_rul`); producing hours become calendar hours through
 the share of time the machine produced over the kept points; a flat or rising trend gives
-``rul_cap_h``. p10 / p90: the slope plus / minus 1.2816 standard errors (widened for the
-autocorrelation of the residuals), at least a factor ``exp(1.2816 rul_log_sd)`` either side;
+``rul_cap_h``, and so does a slope less than 2 standard errors below 0 (:func:`trend_rul`
+still returns a finite p10 then; the service caps all three). p10 / p90: the slope plus /
+minus 1.2816 standard errors (widened for the autocorrelation of the residuals), at least a
+factor ``exp(1.2816 rul_log_sd)`` either side;
 once ``calibrate_after`` failures followed RUL predictions, the 10 % / 90 % quantiles of
 log(true / predicted) over every such prediction of the plant instead (split-conformal on the
 plant's own run-to-failure histories). The three figures are then smoothed over time: each
@@ -87,6 +89,7 @@ log = logging.getLogger(__name__)
 
 DERIVED_SIGNALS = ("health", "anomaly_score", "rul_h", "rul_h_p10", "rul_h_p90")
 _Z90 = 1.2816  # standard-normal quantile at 0.9
+_SIGNIFICANT = 2.0  # a fall of the trend counts once the slope is this many standard errors
 _FAR = datetime(2200, 1, 1, tzinfo=UTC)
 _SURVIVED = 1.25  # the failure distance is at least this times the largest one survived
 _LABELS = {int(s): s.label for s in MachineState}
@@ -117,6 +120,8 @@ def trend_rul(
     def hours(s: float) -> float:
         return cap_h if s >= 0.0 else float(min(gap / -s, cap_h))
 
+    if slope > -_SIGNIFICANT * se:  # no significant fall: only the pessimistic bound is finite
+        return cap_h, hours(slope - _Z90 * se), cap_h
     return hours(slope), hours(slope - _Z90 * se), hours(slope + _Z90 * se)
 
 
@@ -200,7 +205,7 @@ class LiveMaintenance:
         rul_cap_h: float = 720.0,
         rul_smooth_h: float = 2.0,
         health_smoothing: float = 0.05,
-        rul_log_sd: float = 1.0,
+        rul_log_sd: float = 0.5,
         calibrate_after: int = 2,
         max_gap_s: float = 600.0,
         renewal_reasons: tuple[str, ...] = ("breakdown", "preventive_maintenance"),
@@ -493,14 +498,15 @@ class LiveMaintenance:
             if excess is None:
                 continue
             m.excess = excess
-            if excess > m.survived:
+            settled = self._settled(m.model)
+            if settled and excess > m.survived:  # not while the baseline is still moving
                 m.survived = excess
                 scan.e_fail = self.e_fail(machine)
             scan.keep[i] = True
             scan.health[i] = self._health(excess, scan.e_fail)
             scan.score[i] = reading.score
             scan.last = i
-            if self._settled(m.model) and (not m.trend or m.prod_h - m.trend[-1][0] >= step_h):
+            if settled and (not m.trend or m.prod_h - m.trend[-1][0] >= step_h):
                 m.trend.append((m.prod_h, t_us / 3.6e9, excess))
         return scan
 
