@@ -20,12 +20,13 @@ def main() -> None:
     parser.add_argument("--machines", type=int, default=10)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=0.0, help="MQTT samples/s offered")
     parser.add_argument("--compare", action="store_true", help="MQTT: A/B with the old path")
     args = parser.parse_args()
     if args.source == "mqtt":
         cfg = BenchConfig(
             messages=args.messages, machines=args.machines, signals=args.signals,
-            compare=args.compare,
+            compare=args.compare, rate=args.rate,
         )  # fmt: skip
         report = bench_mqtt(cfg)
     else:

@@ -8,7 +8,8 @@ bare aiomqtt client, and prints ``samples``, ``samples_per_s``, ``raw_samples_pe
 ``ratio``, ``p99_latency_ms`` (publish to queryable), ``lost`` and ``duplicates``.
 ``--source opcua`` subscribes to ``--items`` variables of an asyncua server (separate process)
 changing at 1 Hz for ``--seconds`` and prints the rate, loss and CPU used (process CPU seconds
-per wall second). ``--compare`` also runs the MQTT load through the per-message path the
+per wall second). ``--rate`` paces the publisher to that many samples/s (latency under a
+sustainable load). ``--compare`` also runs the MQTT load through the per-message path the
 connector had before its columnar fast path (A/B in the same run). With ``--json`` one JSON
 object on stdout; otherwise a table.
 """
@@ -57,6 +58,9 @@ def ingest(
     ] = None,
     items: Annotated[int, typer.Option(min=1, help="OPC UA monitored items.")] = 10_000,
     seconds: Annotated[float, typer.Option(min=1, help="OPC UA measuring time.")] = 20.0,
+    rate: Annotated[
+        float, typer.Option(min=0, help="MQTT samples/s the publisher offers (0: flat out).")
+    ] = 0.0,
     compare: Annotated[
         bool, typer.Option("--compare", help="MQTT: also run the per-message path (A/B).")
     ] = False,
@@ -64,7 +68,9 @@ def ingest(
 ) -> None:
     """Ingest throughput, latency and loss over a real broker (mqtt) or server (opcua)."""
     if source == "mqtt":
-        cfg = BenchConfig(messages=messages, machines=machines, signals=signals, compare=compare)
+        cfg = BenchConfig(
+            messages=messages, machines=machines, signals=signals, compare=compare, rate=rate
+        )
         report = bench_mqtt(cfg, _broker(broker))
     elif source == "opcua":
         report = bench_opcua(items=items, seconds=seconds)

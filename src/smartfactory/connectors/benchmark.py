@@ -18,10 +18,13 @@ one started on a free loopback port, or ``broker=(host, port)``):
 4. the store is read back: ``lost`` = published (signal, ts) pairs not stored, ``duplicates``
    = samples the pipeline took more than once (redeliveries) plus rows stored twice.
 
-Rates are samples over the wall time from the first publish to the last sample handled, so a
-publisher slower than the consumer caps both (the ratio is then ~1); ``publisher_samples_per_s``
-says how fast it offered them. :func:`bench_opcua` runs an asyncua server in a separate
-process with ``items`` variables changing every second and subscribes to all of them.
+With ``rate`` the publisher is paced to that many samples per second (the latency of a
+sustainable load); without it, it publishes as fast as it can and the latency includes the time
+a burst waits in the broker. Rates are samples over the wall time from the first publish to
+the last sample handled, so a publisher slower than the consumer caps both (the ratio is then
+~1); ``publisher_samples_per_s`` says how fast it offered them. :func:`bench_opcua` runs an
+asyncua server in a separate process with ``items`` variables changing every second and
+subscribes to all of them.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class BenchConfig:
     window: int = 200  # QoS 1 publishes in flight at the publisher
     timeout_s: float = 120.0
     compare: bool = False  # also run the per-message path (A/B in the same run)
+    rate: float = 0.0  # samples/s the publisher offers (paced); 0: as fast as it can
 
 
 def _free_port() -> int:
@@ -145,6 +149,13 @@ async def _publish_all(host: str, port: int, path: str, cfg: BenchConfig, out: C
             us = max(int(time.time() * 1e6), int(last[m]) + 1)
             last[m] = us
             stamps[i] = us
+            if cfg.rate > 0:  # paced: message i leaves at start + i * signals / rate
+                delay = start + i * cfg.signals / cfg.rate - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                us = max(int(time.time() * 1e6), int(last[m]) + 1)
+                last[m] = us
+                stamps[i] = us
             payload = template.format(ts=f"{us / 1000:.3f}", v=i)
             await window.acquire()
             task = asyncio.create_task(one(i, f"{path}/m{m:02d}", payload))
@@ -371,6 +382,7 @@ def bench_mqtt(cfg: BenchConfig, broker: tuple[str, int] | None = None) -> dict[
         "source": "mqtt",
         "messages": cfg.messages,
         "signals_per_message": cfg.signals,
+        "offered_rate": cfg.rate or None,
         **ours,
         **raw,
     }

@@ -308,7 +308,9 @@ class Poller:
         try:
             if self._push:
                 wait = self.config.interval_s
-                if isinstance(connector, BatchSubscribable) and "receive" not in vars(connector):
+                if isinstance(connector, BatchSubscribable) and "receive" not in getattr(
+                    connector, "__dict__", ()
+                ):
                     async with asyncio.timeout(self.config.timeout_s + wait):
                         samples = await connector.receive_batch(wait)
                 else:

@@ -12,6 +12,9 @@ from smartfactory.errors import DataError
 __all__ = ["Month", "parse_month"]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MIN_YEAR = 1900
+MAX_YEAR = 9998
+"""Years a month may have: its window, its baseline's and the month after must be datetimes."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -46,5 +49,8 @@ def parse_month(text: str) -> Month:
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         msg = f"month {text!r} must look like YYYY-MM, e.g. 2026-02"
+        raise DataError(msg)
+    if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:  # outside, a month's window overflows
+        msg = f"month {text!r} must be YYYY-MM with a year from {MIN_YEAR} to {MAX_YEAR}"
         raise DataError(msg)
     return Month(int(match.group(1)), int(match.group(2)))

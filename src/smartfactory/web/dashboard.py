@@ -1,7 +1,7 @@
 """Dashboard pages beyond the overview: machines, OEE, quality, maintenance, schedule, ...
 
-The pages: machines, machine, OEE and losses, quality, maintenance, schedule, operator view
-and settings.
+The pages: machines, machine, OEE and losses, quality, maintenance, schedule, operator view,
+the level assessment, the monthly reports and settings.
 
 Each page renders its frame on the server (top bar, navigation, headings, pickers filled
 from the plant model) and its page script (``static/pages/<page>.js``) reads the JSON API
@@ -228,6 +228,18 @@ def operator_page(p: PageDep) -> HTMLResponse:
         script="operator",
         config={"reasons": _reason_tree(language)},
     )
+
+
+@router.get("/assessment", response_class=HTMLResponse, name="assessment")
+def assessment_page(p: PageDep) -> HTMLResponse:
+    """The smart-factory level per area, evidence and answers per question, and the roadmap."""
+    return _page(p, page="assessment", script="assessment")
+
+
+@router.get("/reports", response_class=HTMLResponse, name="reports")
+def reports_page(p: PageDep) -> HTMLResponse:
+    """Pick a month and baseline; open the monthly report or download its PDF; PQCD cards."""
+    return _page(p, page="reports", script="reports")
 
 
 @router.get("/settings", response_class=HTMLResponse, name="settings")

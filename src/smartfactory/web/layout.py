@@ -74,6 +74,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("maintenance", "/maintenance"),
     NavItem("schedule", "/schedule"),
     NavItem("operator", "/operator"),
+    NavItem("assessment", "/assessment"),
+    NavItem("reports", "/reports"),
     NavItem("settings", "/settings"),
 )
 """The navigation, in order."""

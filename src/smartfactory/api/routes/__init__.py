@@ -21,6 +21,7 @@ from smartfactory.api.routes import (
     auth,
     connectors,
     decisions,
+    diagnosis,
     health,
     kpi,
     live,
@@ -48,3 +49,4 @@ router.include_router(workorders.router)
 router.include_router(decisions.router)
 router.include_router(maintenance.router)
 router.include_router(signals.router)
+router.include_router(diagnosis.router)

@@ -34,6 +34,9 @@ from smartfactory.connectors.errors import ConnectorUnavailableError
 __all__ = ["Inbox"]
 
 _IDLE_TURNS = 3
+_GATHER_S = 0.1  # a burst is cut into batches of at most this long (latency vs fsyncs)
+_LINGER_S = 0.05  # a steady trickle is gathered this long (at most ~20 cycles a second)
+_NAP_S = 0.005
 
 
 class Inbox:
@@ -108,10 +111,26 @@ class Inbox:
         """Let the messages already on the socket in (a few idle loop turns), for one batch.
 
         The pump takes one message per event-loop turn; returning at the first one would
-        make one poller cycle (log fsync, store write) per message.
+        make one poller cycle (log fsync, store write) per message; gathering for as long as
+        messages keep coming would make a sustained stream one batch that waits for its end
+        (seconds of latency), so a batch gathers for at most ``_GATHER_S``. A steady trickle
+        (a message every few milliseconds) would end the gathering at each message and make a
+        cycle (fsync, store write) per message, so the batch lingers ``_LINGER_S`` (napping,
+        not spinning) before it ends on an idle socket.
         """
         idle = 0
-        while idle < _IDLE_TURNS and len(self.pending) + self.held < self.max_pending:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while len(self.pending) + self.held < self.max_pending:
+            elapsed = loop.time() - start
+            if elapsed >= _GATHER_S:
+                break
+            if idle >= _IDLE_TURNS:
+                if elapsed >= _LINGER_S:
+                    break
+                await asyncio.sleep(min(_NAP_S, _LINGER_S - elapsed))  # linger, not spin
+                idle = 0
+                continue
             before = len(self.pending) + self.held
             await asyncio.sleep(0)
             idle = idle + 1 if len(self.pending) + self.held == before else 0
