@@ -128,6 +128,55 @@ def test_register_signals_idempotent_and_stable_across_reopen(
     assert by_name[("m1", "speed")] == (first[("m1", "speed")], "rpm")
 
 
+def test_register_many_signals_in_bulk_unique_and_stable(reopen: Callable[[], Store]) -> None:
+    store = reopen()
+    keys = [SignalKey(f"m{i % 50}", f"s{i}", "C" if i % 2 else "", "analog") for i in range(5000)]
+    store.register_signals(keys[:10])
+    first = store.register_signals(keys)
+    assert set(first) == {(k.machine, k.name) for k in keys}
+    assert len(set(first.values())) == 5000
+    # ids follow first registration: the 10 early ones keep theirs, the rest come after, in order
+    ids = [first[(k.machine, k.name)] for k in keys]
+    assert ids == sorted(ids)
+    assert store.register_signals(list(reversed(keys))) == first
+    store.close()
+    store = reopen()
+    assert store.register_signals(keys[::7]) == {
+        (k.machine, k.name): first[(k.machine, k.name)] for k in keys[::7]
+    }
+    extra = store.register_signals([SignalKey("new", "one")])
+    assert extra[("new", "one")] not in first.values()
+    table = store.signals()
+    assert table.num_rows == 5001
+    got = {(m, n): (i, u, k) for i, m, n, u, k in rows(table.select([0, 1, 2, 3, 4]))}
+    for k in keys[::97]:
+        assert got[(k.machine, k.name)] == (first[(k.machine, k.name)], k.unit, k.kind)
+
+
+def test_register_signals_concurrently_gives_one_id_per_signal(store: Store) -> None:
+    keys = [SignalKey("m", f"c{i}") for i in range(600)]
+    results: list[dict[tuple[str, str], int]] = []
+    lock = threading.Lock()
+
+    def worker(part: Sequence[SignalKey]) -> None:
+        got = store.register_signals(part)
+        with lock:
+            results.append(got)
+
+    threads = [threading.Thread(target=worker, args=(keys[i::3] + keys[:100],)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    merged: dict[tuple[str, str], int] = {}
+    for got in results:
+        for pair, sid in got.items():
+            assert merged.setdefault(pair, sid) == sid
+    assert len(results) == 3
+    assert len(merged) == 600
+    assert len(set(merged.values())) == 600
+
+
 # -- samples --------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from smartfactory.cli import bench_ingest, bench_scheduling
+from smartfactory.cli import bench_api, bench_ingest, bench_scheduling
 from smartfactory.errors import ConfigError
 from smartfactory.maintenance.anomaly.benchmark import bench_anomaly
 from smartfactory.maintenance.rul.benchmark import SeedResult, bench_cmapss
@@ -32,6 +32,7 @@ __all__ = ["register"]
 bench_app = typer.Typer(help="Benchmarks on public data sets; each prints one JSON object.")
 bench_scheduling.register(bench_app)
 bench_ingest.register(bench_app)
+bench_api.register(bench_app)
 
 
 def _subsets(value: str) -> list[str]:

@@ -13,7 +13,9 @@ and is the page's live source (:class:`~smartfactory.sim.servers.loop.ProtocolLo
 Either way a :class:`~smartfactory.maintenance.LiveMaintenance` scores health, anomaly and
 RUL from the stored samples, and a :class:`~smartfactory.decisions.engine.DecisionEngine`
 turns predicted failures into maintenance decisions, work orders and re-planned production,
-as the plant's autonomy level allows.
+as the plant's autonomy level allows. With ``--publish-uns`` a
+:class:`~smartfactory.ingest.UnsPublishLoop` publishes the live states, KPIs and alerts on the
+UNS (``--broker-host``, ``--broker-port``, ``--publish-root``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from __future__ import annotations
 import logging
 import threading
 import webbrowser
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from smartfactory.api import create_app
@@ -35,6 +40,7 @@ from smartfactory.cli.common import workspace_plant
 from smartfactory.decisions.engine import DecisionEngine
 from smartfactory.domain import Plant
 from smartfactory.domain.live import LiveSource
+from smartfactory.ingest.publish import PublishConfig, UnsPublishLoop
 from smartfactory.maintenance import LiveMaintenance, ModelRegistry
 from smartfactory.maintenance.versions import default_root
 from smartfactory.settings import Settings, get_settings
@@ -97,9 +103,20 @@ def demo(
     topic_root: Annotated[
         str | None, typer.Option(help="MQTT: first topic level (default: the enterprise id).")
     ] = None,
+    publish_uns: Annotated[
+        bool, typer.Option("--publish-uns", help="Publish states, KPIs and alerts on the UNS.")
+    ] = False,
+    broker_host: Annotated[str, typer.Option(help="--publish-uns: the broker.")] = "127.0.0.1",
+    broker_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="--publish-uns: its port.")
+    ] = 1883,
+    publish_root: Annotated[
+        str, typer.Option(help="--publish-uns: enterprise/site/area/line to publish under.")
+    ] = "smartfactory/demo/live/uns",
 ) -> None:
     """Run a simulated plant in real time and serve the live plant overview."""
     settings = _settings(port=port, host=host, workspace=workspace)
+    publish = _publish_config(publish_uns, broker_host, broker_port, publish_root)
     settings.workspace.mkdir(parents=True, exist_ok=True)
     plant, plant_file = workspace_plant(settings.workspace, config)
     db_path = settings.workspace / "demo.duckdb"
@@ -161,7 +178,8 @@ def demo(
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         health.start()
         engine.start()
-        failed = _serve_while_simulating(server, sim, minutes)
+        with _publishing(publish, live, store, health, sim.now):
+            failed = _serve_while_simulating(server, sim, minutes)
     finally:
         engine.stop()
         health.stop()
@@ -209,6 +227,30 @@ def _open_protocol(
         store.close()
         raise
     return loop
+
+
+def _publish_config(enabled: bool, host: str, port: int, root: str) -> PublishConfig | None:
+    """The ``--publish-uns`` settings, or None when off; a bad root is a usage error."""
+    if not enabled:
+        return None
+    try:
+        return PublishConfig(host=host, port=port, topic_root=root)
+    except ValidationError as err:
+        msg = f"--publish-root must be enterprise/site/area/line: {root!r}"
+        raise typer.BadParameter(msg) from err
+
+
+def _publishing(
+    config: PublishConfig | None,
+    live: LiveSource,
+    store: Store,
+    health: LiveMaintenance,
+    clock: Callable[[], datetime],
+) -> AbstractContextManager[object]:
+    """A running :class:`UnsPublishLoop` for the block, or nothing when not configured."""
+    if config is None:
+        return nullcontext()
+    return UnsPublishLoop(config, live, store=store, health=health, clock=clock)
 
 
 def _settings(*, port: int | None, host: str | None, workspace: Path | None) -> Settings:

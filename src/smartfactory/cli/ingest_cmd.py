@@ -12,6 +12,18 @@ and writes samples to the store, and the machine states and counts derived from 
           machine: M1                              # machine of tags without "<machine>/"
           tags: [M1/state, M1/good_count, M1/temp] # the tags to read, "<machine>/<point>"
           config: {host: 10.0.0.5, port: 502, tags: [...]}   # the connector's own config
+      publish:                                     # optional: publish back on the UNS
+        host: 127.0.0.1
+        port: 1883
+        topic_root: acme/plant1/area/line1         # <root>/<machine>/state, oee, alert, ...
+        interval_s: 5.0
+        qos: 1
+        username: null
+        password: null
+
+With ``publish`` the process also runs a :class:`smartfactory.ingest.UnsPublishLoop`
+(machine states and KPIs, retained; health and store alerts, once each), stopped with the
+pollers.
 
 The section is taken out before the rest is validated as a plant (so error line numbers of
 the plant part refer to the file without it). SIGTERM or SIGINT stops the pollers, which
@@ -46,6 +58,7 @@ from smartfactory.connectors.poller import PollerConfig
 from smartfactory.decisions.engine import DecisionEngine
 from smartfactory.domain import Plant
 from smartfactory.errors import FactoryError, PlantFileError
+from smartfactory.ingest.publish import HealthSource, PublishConfig
 from smartfactory.maintenance import LiveMaintenance, ModelRegistry
 from smartfactory.maintenance.versions import default_root
 from smartfactory.settings import get_settings
@@ -85,6 +98,9 @@ class IngestSection(BaseModel):
 
     poller: PollerConfig = PollerConfig()
     connectors: list[ConnectorEntry] = Field(default_factory=list)
+    publish: PublishConfig | None = Field(
+        default=None, description="Publish states, KPIs and alerts back on the UNS."
+    )
 
 
 def load_ingest(path: Path | None) -> tuple[Plant, IngestSection]:
@@ -117,9 +133,14 @@ def run_ingest(
     stop: threading.Event,
     seed: int = 0,
     flush_s: float = 1.0,
+    health: HealthSource | None = None,
 ) -> None:
-    """Poll the section's connectors into ``store`` until ``stop`` is set; then deliver all."""
-    from smartfactory.ingest import IngestRunner, LiveIngest  # noqa: PLC0415
+    """Poll the section's connectors into ``store`` until ``stop`` is set; then deliver all.
+
+    With ``section.publish`` the live picture (and ``health``'s alerts) is published back on
+    the UNS meanwhile.
+    """
+    from smartfactory.ingest import IngestRunner, LiveIngest, UnsPublishLoop  # noqa: PLC0415
 
     registry = discover()
     connectors: list[tuple[Connector, dict[str, SignalKey]]] = [
@@ -129,21 +150,31 @@ def run_ingest(
         msg = "the plant file has no ingest.connectors: nothing to ingest"
         raise FactoryError(msg)
     ingest_dir.mkdir(parents=True, exist_ok=True)
+    live = LiveIngest(plant, store)
     runner = IngestRunner(
         connectors,
         store,
-        LiveIngest(plant, store),
+        live,
         spill_dir=ingest_dir,
         rng=np.random.default_rng(seed),
         config=section.poller,
         flush_s=flush_s,
     )
+    publisher = (
+        UnsPublishLoop(section.publish, live, store=store, health=health)
+        if section.publish is not None
+        else None
+    )
     runner.start()
     try:
+        if publisher is not None:
+            publisher.start()
         while not stop.wait(0.5):
             if runner.error is not None or not runner._thread.is_alive():
                 break
     finally:
+        if publisher is not None:
+            publisher.stop()
         runner.stop()
     if runner.error is not None:
         msg = f"the ingest stopped with an error: {runner.error}"
@@ -206,8 +237,10 @@ def ingest(
             f" into the store; logs in {folder}; SIGTERM or Ctrl-C stops",
             highlight=False,
         )
-        with _predicting(store, plant, target, settings.workspace, enabled=predict):
-            run_ingest(store, plant, section, ingest_dir=folder, stop=stop, seed=seed)
+        with _predicting(store, plant, target, settings.workspace, enabled=predict) as health:
+            run_ingest(
+                store, plant, section, ingest_dir=folder, stop=stop, seed=seed, health=health
+            )
     finally:
         store.close()
         for s, handler in previous.items():
@@ -218,10 +251,10 @@ def ingest(
 @contextmanager
 def _predicting(
     store: Store, plant: Plant, target: str, workspace: Path, *, enabled: bool
-) -> Iterator[None]:
+) -> Iterator[LiveMaintenance | None]:
     """Run live health/RUL scoring and the decision engine while the block runs."""
     if not enabled:
-        yield
+        yield None
         return
     root = workspace / "models" if target.startswith(URL_SCHEMES) else default_root(target)
     health = LiveMaintenance(store, ModelRegistry(store, root))
@@ -229,7 +262,7 @@ def _predicting(
     health.start()
     engine.start()
     try:
-        yield
+        yield health
     finally:
         engine.stop()
         health.stop()

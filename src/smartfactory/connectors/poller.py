@@ -29,9 +29,10 @@ Columnar fast path: a connector implementing
 :class:`~smartfactory.connectors.base.BatchSubscribable` (the MQTT UNS connector) is drained
 through ``receive_batch()``, whose plain numeric samples arrive as one Arrow table; signal
 lookup is per distinct tag, and the cycle's rows (fast and one-by-one alike) are logged as one
-record (one fsync) and written to the store as one batch. A connector whose ``receive`` was
-wrapped on the instance (e.g. ``smartfactory.ingest.runner.tap``, which must see every sample)
-is driven through ``receive()`` instead.
+record (one fsync) and written to the store as one batch. A connector whose ``receive`` alone
+was wrapped on the instance is driven through ``receive()`` instead, so the wrapper sees every
+sample (``smartfactory.ingest.runner.tap`` wraps ``receive_batch()`` too and keeps the fast
+path).
 
 States (logged once per transition, kept in ``transitions``):
 

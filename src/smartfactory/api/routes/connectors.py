@@ -147,7 +147,7 @@ def list_quarantine(
     source: Annotated[str | None, Query(description="A source, or its 'kind' prefix.")] = None,
     reason: Reason | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,  # fits SQL BIGINT
 ) -> QuarantinePage:
     """Rejected payloads, newest first, and the counts per source and reason."""
     db = _store(store)

@@ -225,7 +225,7 @@ def list_decisions(
     scope: str | None = None,
     machine: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,  # fits SQL BIGINT
 ) -> DecisionPage:
     """The decision inbox, newest first; ``status=proposed`` lists those awaiting an answer."""
     page = list_log(

@@ -62,15 +62,26 @@ def _store(store: Store | None) -> Store:
     return store
 
 
+MAX_WINDOW = timedelta(days=366)
+"""The longest [start, end) a KPI query may ask for."""
+
+
 def _window(
     start: datetime | None, end: datetime | None, now: datetime
 ) -> tuple[datetime, datetime]:
     end = end or now
-    start = start or end - timedelta(hours=24)
+    if start is None:
+        try:
+            start = end - timedelta(hours=24)
+        except OverflowError as err:
+            raise DataError(f"end {end.isoformat()} is too early") from err
     if start.tzinfo is None or end.tzinfo is None:
         raise DataError("start and end need a time zone offset (e.g. 2026-11-25T08:00:00+09:00)")
     if end <= start:
         raise DataError(f"end {end.isoformat()} is not after start {start.isoformat()}")
+    if end - start > MAX_WINDOW:
+        # the calendar and the loss analysis walk every shift of the window
+        raise DataError(f"the window may span at most {MAX_WINDOW.days} days")
     return start, end
 
 

@@ -113,7 +113,7 @@ def list_audit(
     admin: Admin,
     accounts: AccountsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,  # fits SQL BIGINT
     target: Annotated[str | None, Query(max_length=200, description="e.g. 'user:kim'.")] = None,
 ) -> AuditPage:
     """The audit log, newest first, one page at a time."""

@@ -229,7 +229,7 @@ def list_work_orders(
     status: WorkOrderStatus | None = None,
     kind: WorkOrderKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,  # fits SQL BIGINT
 ) -> WorkOrderPage:
     """Work orders, newest first, filtered by machine, status and kind."""
     page = repo.list_work_orders(
