@@ -20,9 +20,10 @@ def maintenance_proposal(
     start_in_h: float = 20.0,
     benefit: float = 1_240_000.0,
     with_spec: bool = True,
+    now: datetime = NOW,
 ) -> Proposal:
-    """Maintain CNC-03 tomorrow 06:00-08:00 Seoul time (20 h after NOW by default)."""
-    start = NOW + timedelta(hours=start_in_h)
+    """Maintain CNC-03 tomorrow 06:00-08:00 Seoul time (20 h after ``now`` by default)."""
+    start = now + timedelta(hours=start_in_h)
     return Proposal(
         kind=DecisionKind.MAINTENANCE,
         scope=scope,

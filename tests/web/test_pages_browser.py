@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from tests.decisions.helpers import maintenance_proposal
 
 from smartfactory.api import create_app
 from smartfactory.api.auth.users import find_user
@@ -28,8 +29,7 @@ from smartfactory.api.testing import ScriptedLive
 from smartfactory.config import example_plant
 from smartfactory.decisions import service
 from smartfactory.decisions import workorders as wo_repo
-from smartfactory.decisions.explain import ExplanationInputs
-from smartfactory.decisions.log import Alternative, DecisionKind, Proposal, get_decision
+from smartfactory.decisions.log import Proposal, get_decision
 from smartfactory.domain.assets import Plant
 from smartfactory.domain.records import Event
 from smartfactory.kpi.spc.alerts import SPC_EVENT
@@ -52,27 +52,8 @@ def _expect() -> Any:
 
 
 def _proposal(machine: str, scope: str, now: datetime, benefit: float) -> Proposal:
-    start = now + 20 * H
-    return Proposal(
-        kind=DecisionKind.MAINTENANCE,
-        scope=scope,
-        machine=machine,
-        inputs={"health": 0.42, "rul_h": {"p10": 22, "p50": 41, "p90": 70}},
-        alternatives=(
-            Alternative("run_to_failure", 3_100_000.0),
-            Alternative("maintain_window", 1_860_000.0, start, start + 2 * H, "before the shift"),
-        ),
-        chosen="maintain_window",
-        expected_benefit=benefit,
-        explanation=ExplanationInputs(
-            component="spindle_bearing",
-            rul_median_h=41,
-            rul_low_h=22,
-            rul_high_h=70,
-            note_en="before the shift change",
-            note_ko="교대 전",
-            timezone="Asia/Seoul",
-        ),
+    return maintenance_proposal(
+        scope=scope, machine=machine, benefit=benefit, with_spec=False, now=now
     )
 
 
