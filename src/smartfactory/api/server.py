@@ -3,11 +3,20 @@
 uvicorn waits for open responses before it shuts down, and an event stream stays open until
 the browser goes; :class:`Server` therefore closes the application's
 :class:`~smartfactory.api.streaming.StreamControl` first, then shuts down as usual.
+
+After a graceful shutdown on SIGINT or SIGTERM uvicorn raises the signal again with the
+previous handler restored, which for SIGTERM is the default action: the process would die
+before the caller's clean-up (the demo stops its simulator and decision threads and closes the
+store after ``run()`` returns). :class:`Server` keeps the signals it stopped on in
+:attr:`Server.stopped_by` instead, and ``run()`` simply returns.
 """
 
 from __future__ import annotations
 
+import signal
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 from fastapi import FastAPI
@@ -28,6 +37,17 @@ class Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
         super().__init__(config)
         self.fastapi_app = app
+        self.stopped_by: tuple[signal.Signals, ...] = ()
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Uvicorn's signal handling, without raising the signals again on the way out."""
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self.stopped_by = tuple(signal.Signals(s) for s in self._captured_signals)
+                self._captured_signals.clear()  # uvicorn would re-raise these after this block
 
     def close_streams(self) -> None:
         """End every open event stream of the application."""

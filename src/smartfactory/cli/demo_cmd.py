@@ -280,7 +280,7 @@ def _serve_while_simulating(server: Server, sim: FactorySimulation, minutes: flo
     try:
         server.run()
     except KeyboardInterrupt:
-        pass  # uvicorn re-raises the Ctrl-C it handled; stopping is what the user asked for
+        pass  # a Ctrl-C before the server took over the signals: stopping is what was asked
     finally:
         if timer is not None:
             timer.cancel()
